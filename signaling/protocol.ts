@@ -1,0 +1,153 @@
+/**
+ * The p2p-call signaling wire protocol, version 1 (see docs/protocol.md).
+ *
+ * This module is shared by the Deno service and the `<p2p-call>` element, so it
+ * holds only types and constants: no Deno or DOM APIs.
+ */
+
+export const PROTOCOL_VERSION = 1;
+
+/** WebSocket subprotocol selected when the client offers it (MDN's client does). */
+export const SUBPROTOCOL = "json";
+
+/** Why a call ended; carried by `hang-up`. */
+export const HANG_UP_REASONS = ["hangup", "declined", "busy", "failed", "timeout"] as const;
+export type HangUpReason = typeof HANG_UP_REASONS[number];
+
+/** Every error code the service may send. */
+export const ERROR_CODES = [
+  "bad-json",
+  "not-object",
+  "too-large",
+  "binary-unsupported",
+  "not-registered",
+  "invalid-name",
+  "missing-target",
+  "unknown-target",
+  "rate-limited",
+  "unauthorized",
+] as const;
+export type ErrorCode = typeof ERROR_CODES[number];
+
+/** Close codes the service uses. */
+export const CLOSE_GOING_AWAY = 1001;
+export const CLOSE_POLICY_VIOLATION = 1008;
+export const CLOSE_TOO_LARGE = 1009;
+
+// ---- service → client -------------------------------------------------------
+
+/** Plain ICE server description (structurally an RTCIceServer). */
+export interface IceServer {
+  urls: string | string[];
+  username?: string;
+  credential?: string;
+}
+
+export interface IdMessage {
+  type: "id";
+  id: number;
+  protocol?: number;
+  iceServers?: IceServer[];
+}
+
+export interface RejectUsernameMessage {
+  type: "rejectusername";
+  id: number;
+  /** The unique name the service assigned instead; the client adopts it. */
+  name: string;
+}
+
+export interface UserListMessage {
+  type: "userlist";
+  users: string[];
+}
+
+export interface ErrorMessage {
+  type: "error";
+  code: ErrorCode;
+  message: string;
+  target?: string;
+}
+
+// ---- client → service -------------------------------------------------------
+
+export interface UsernameMessage {
+  type: "username";
+  name: string;
+  id?: number;
+  date?: number;
+  room?: string;
+}
+
+/** A room chat line: broadcast (no `target`), `name` stamped by the service. */
+export interface ChatMessage {
+  type: "message";
+  text: string;
+  name?: string;
+  id?: number;
+  date?: number;
+}
+
+// ---- relayed (client → service → client), `name` stamped by the service -----
+
+/** Structural RTCSessionDescriptionInit, so this module needs no DOM types. */
+export interface SessionDescription {
+  type: "offer" | "answer" | "pranswer" | "rollback";
+  sdp?: string;
+}
+
+/** Structural RTCIceCandidateInit. */
+export interface IceCandidate {
+  candidate?: string;
+  sdpMid?: string | null;
+  sdpMLineIndex?: number | null;
+  usernameFragment?: string | null;
+}
+
+interface Targeted {
+  /** Recipient's name in the sender's room. */
+  target: string;
+  /** Sender's name; always overwritten by the service. */
+  name?: string;
+}
+
+export interface VideoOfferMessage extends Targeted {
+  type: "video-offer";
+  sdp: SessionDescription;
+}
+
+export interface VideoAnswerMessage extends Targeted {
+  type: "video-answer";
+  sdp: SessionDescription;
+}
+
+export interface NewIceCandidateMessage extends Targeted {
+  type: "new-ice-candidate";
+  candidate: IceCandidate | null;
+}
+
+export interface HangUpMessage {
+  type: "hang-up";
+  /** Missing or null: the sender's current call peer. */
+  target?: string | null;
+  name?: string;
+  reason?: HangUpReason;
+}
+
+export type RelayedMessage =
+  | VideoOfferMessage
+  | VideoAnswerMessage
+  | NewIceCandidateMessage
+  | HangUpMessage;
+
+/** Everything the service may send to a client. */
+export type ServerMessage =
+  | IdMessage
+  | RejectUsernameMessage
+  | UserListMessage
+  | ErrorMessage
+  | Required<Pick<ChatMessage, "type" | "text" | "name">> & ChatMessage
+  | RelayedMessage;
+
+/** Everything the element sends to the service. */
+export type ClientMessage = UsernameMessage | ChatMessage | RelayedMessage;
