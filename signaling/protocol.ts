@@ -14,7 +14,12 @@ export const SUBPROTOCOL = "json";
 export const HANG_UP_REASONS = ["hangup", "declined", "busy", "failed", "timeout"] as const;
 export type HangUpReason = typeof HANG_UP_REASONS[number];
 
-/** Every error code the service may send. */
+/**
+ * Every error code the service may send. `reserved-type` (an extension of the
+ * design contract) refuses client frames that use a type only the service may
+ * send (`id`, `rejectusername`, `userlist`, `error`), so a peer cannot forge
+ * a user list or an error into someone else's socket.
+ */
 export const ERROR_CODES = [
   "bad-json",
   "not-object",
@@ -26,8 +31,12 @@ export const ERROR_CODES = [
   "unknown-target",
   "rate-limited",
   "unauthorized",
+  "reserved-type",
 ] as const;
 export type ErrorCode = typeof ERROR_CODES[number];
+
+/** Message types only the service sends; clients may not send or relay them. */
+export const SERVICE_ONLY_TYPES = ["id", "rejectusername", "userlist", "error"] as const;
 
 /** Close codes the service uses. */
 export const CLOSE_GOING_AWAY = 1001;

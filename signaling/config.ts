@@ -1,0 +1,332 @@
+/**
+ * The service's configuration: every flag and environment variable is read
+ * here, once, into a resolved and fully typed `Config`. Request code never
+ * looks at the process; `main.ts` hands `Deno.args` and `Deno.env` to
+ * `parseConfig` and everything else receives the result.
+ */
+import { fileURLToPath } from "node:url";
+import type { IceServer } from "./protocol.ts";
+import { LOG_LEVELS, type LogLevel } from "./log.ts";
+import { describeNameProblem } from "./names.ts";
+
+export interface Limits {
+  /** Largest accepted frame, in UTF-8 bytes; bigger frames close the socket with 1009. */
+  maxFrameBytes: number;
+  /** Longest user name, in characters (code points). */
+  maxNameLength: number;
+  /** Longest room name, in characters (code points). */
+  maxRoomLength: number;
+  /** Sustained messages per second per socket; 0 turns rate limiting off. */
+  ratePerSecond: number;
+  /** Messages a socket may send at once before the sustained rate applies. */
+  rateBurst: number;
+}
+
+export interface Config {
+  port: number;
+  hostname: string;
+  /** Room for sockets that name none (neither in `username` nor `?room=`). */
+  defaultRoom: string;
+  limits: Limits;
+  /** Seconds without a pong before a socket is dropped; 0 disables the heartbeat. */
+  idleTimeoutSeconds: number;
+  /** How long membership changes in a room are gathered into one `userlist`. */
+  userlistDelayMs: number;
+  /** Origins allowed to open `/ws`; `null` allows every origin. */
+  allowedOrigins: string[] | null;
+  /** HMAC secret for `?token=`; `null` means no token is required. */
+  tokenSecret: string | null;
+  /** Sent with every `id` message (static STUN/TURN servers). */
+  iceServers: IceServer[];
+  /** Where the widget build lives (`dist/p2p-call.js`, its map and chunks). */
+  distDir: string;
+  /** Where the demo pages live. */
+  demoDir: string;
+  logLevel: LogLevel;
+}
+
+/** A configuration mistake, worded for the person starting the service. */
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+type Env = Record<string, string | undefined>;
+
+interface Option {
+  flag: string;
+  env: string[];
+  help: string;
+  /** Stores the raw text into the config being built; throws ConfigError on bad input. */
+  apply(config: Config, raw: string, source: string): void;
+}
+
+const MIN_TOKEN_SECRET_LENGTH = 16;
+
+function repoPath(relative: string): string {
+  return fileURLToPath(new URL(`../${relative}`, import.meta.url));
+}
+
+/** The configuration with no flags and no environment. */
+export function defaultConfig(): Config {
+  return {
+    port: 8000,
+    hostname: "0.0.0.0",
+    defaultRoom: "lobby",
+    limits: {
+      maxFrameBytes: 64 * 1024,
+      maxNameLength: 64,
+      maxRoomLength: 64,
+      ratePerSecond: 50,
+      rateBurst: 200,
+    },
+    idleTimeoutSeconds: 30,
+    userlistDelayMs: 15,
+    allowedOrigins: null,
+    tokenSecret: null,
+    iceServers: [],
+    distDir: repoPath("dist"),
+    demoDir: repoPath("demo"),
+    logLevel: "info",
+  };
+}
+
+function integer(raw: string, source: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  const text = raw.trim();
+  const value = /^-?\d+$/.test(text) ? Number(text) : NaN;
+  if (!Number.isSafeInteger(value) || value < min || value > max) {
+    const range = max === Number.MAX_SAFE_INTEGER ? `at least ${min}` : `${min}-${max}`;
+    throw new ConfigError(`${source} must be a whole number ${range}, got "${raw}"`);
+  }
+  return value;
+}
+
+function nonEmpty(raw: string, source: string): string {
+  const text = raw.trim();
+  if (text === "") throw new ConfigError(`${source} must not be empty`);
+  return text;
+}
+
+function origins(raw: string, source: string): string[] | null {
+  const list = raw.split(",").map((origin) => origin.trim()).filter((origin) => origin !== "");
+  if (list.length === 0 || list.includes("*")) return null;
+  for (const origin of list) {
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(origin);
+    } catch {
+      // reported below
+    }
+    // An Origin header is scheme://host[:port] with nothing after it; anything
+    // else in the list could never match and is almost certainly a typo.
+    if (!parsed || parsed.origin !== origin) {
+      throw new ConfigError(
+        `${source}: "${origin}" is not an origin like https://example.com or http://localhost:8000`,
+      );
+    }
+  }
+  return list;
+}
+
+function iceServers(raw: string, source: string): IceServer[] {
+  const text = raw.trim();
+  if (text === "") return [];
+  if (!text.startsWith("[")) {
+    // Shorthand: a comma-separated list of stun:/turn: URLs without credentials.
+    const urls = text.split(",").map((url) => url.trim()).filter((url) => url !== "");
+    for (const url of urls) checkIceUrl(url, source);
+    return urls.map((url) => ({ urls: url }));
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new ConfigError(`${source} is not valid JSON`);
+  }
+  if (!Array.isArray(parsed)) throw new ConfigError(`${source} must be a JSON array`);
+  return parsed.map((entry, index) => {
+    const where = `${source}[${index}]`;
+    if (typeof entry !== "object" || entry === null || Array.isArray(entry)) {
+      throw new ConfigError(`${where} must be an object like {"urls":"stun:host:3478"}`);
+    }
+    const { urls, username, credential } = entry as Record<string, unknown>;
+    const list = typeof urls === "string" ? [urls] : urls;
+    if (!Array.isArray(list) || list.length === 0 || !list.every((u) => typeof u === "string")) {
+      throw new ConfigError(`${where}.urls must be a URL string or a non-empty list of them`);
+    }
+    for (const url of list) checkIceUrl(url, where);
+    for (const [key, value] of Object.entries({ username, credential })) {
+      if (value !== undefined && typeof value !== "string") {
+        throw new ConfigError(`${where}.${key} must be a string`);
+      }
+    }
+    const server: IceServer = { urls: urls as string | string[] };
+    if (typeof username === "string") server.username = username;
+    if (typeof credential === "string") server.credential = credential;
+    return server;
+  });
+}
+
+function checkIceUrl(url: string, source: string): void {
+  if (!/^(stun|stuns|turn|turns):\S+$/.test(url)) {
+    throw new ConfigError(`${source}: "${url}" is not a stun:, stuns:, turn: or turns: URL`);
+  }
+}
+
+const OPTIONS: Option[] = [
+  {
+    flag: "port",
+    env: ["P2P_PORT", "PORT"],
+    help: "TCP port to listen on; 0 picks a free one (default 8000)",
+    apply: (c, raw, source) => c.port = integer(raw, source, 0, 65535),
+  },
+  {
+    flag: "host",
+    env: ["P2P_HOST"],
+    help: "interface to bind (default 0.0.0.0)",
+    apply: (c, raw, source) => c.hostname = nonEmpty(raw, source),
+  },
+  {
+    flag: "room",
+    env: ["P2P_ROOM"],
+    help: "room for sockets that name none (default lobby)",
+    apply: (c, raw) => c.defaultRoom = raw,
+  },
+  {
+    flag: "max-frame-bytes",
+    env: ["P2P_MAX_FRAME_BYTES"],
+    help: "largest accepted frame in bytes (default 65536)",
+    apply: (c, raw, source) => c.limits.maxFrameBytes = integer(raw, source, 1),
+  },
+  {
+    flag: "max-name-length",
+    env: ["P2P_MAX_NAME_LENGTH"],
+    help: "longest user name in characters (default 64)",
+    apply: (c, raw, source) => c.limits.maxNameLength = integer(raw, source, 1),
+  },
+  {
+    flag: "max-room-length",
+    env: ["P2P_MAX_ROOM_LENGTH"],
+    help: "longest room name in characters (default 64)",
+    apply: (c, raw, source) => c.limits.maxRoomLength = integer(raw, source, 1),
+  },
+  {
+    flag: "rate-per-second",
+    env: ["P2P_RATE_PER_SECOND"],
+    help: "sustained messages per second per socket, 0 = unlimited (default 50)",
+    apply: (c, raw, source) => c.limits.ratePerSecond = integer(raw, source, 0),
+  },
+  {
+    flag: "rate-burst",
+    env: ["P2P_RATE_BURST"],
+    help: "messages a socket may send in a burst (default 200)",
+    apply: (c, raw, source) => c.limits.rateBurst = integer(raw, source, 1),
+  },
+  {
+    flag: "idle-timeout",
+    env: ["P2P_IDLE_TIMEOUT"],
+    help: "seconds without a pong before a socket is dropped, 0 = never (default 30)",
+    apply: (c, raw, source) => c.idleTimeoutSeconds = integer(raw, source, 0),
+  },
+  {
+    flag: "userlist-delay-ms",
+    env: ["P2P_USERLIST_DELAY_MS"],
+    help: "milliseconds to gather joins/leaves into one userlist (default 15)",
+    apply: (c, raw, source) => c.userlistDelayMs = integer(raw, source, 0, 10_000),
+  },
+  {
+    flag: "allowed-origins",
+    env: ["P2P_ALLOWED_ORIGINS"],
+    help: "comma-separated origins allowed to open /ws (default: any)",
+    apply: (c, raw, source) => c.allowedOrigins = origins(raw, source),
+  },
+  {
+    flag: "token-secret",
+    env: ["P2P_TOKEN_SECRET"],
+    help: `require ?token= signed with this secret (at least ${MIN_TOKEN_SECRET_LENGTH} chars)`,
+    apply: (c, raw, source) => {
+      if (raw.length < MIN_TOKEN_SECRET_LENGTH) {
+        throw new ConfigError(
+          `${source} must be at least ${MIN_TOKEN_SECRET_LENGTH} characters long`,
+        );
+      }
+      c.tokenSecret = raw;
+    },
+  },
+  {
+    flag: "ice-servers",
+    env: ["P2P_ICE_SERVERS"],
+    help: "ICE servers sent to clients: JSON RTCIceServer[] or comma-separated stun:/turn: URLs",
+    apply: (c, raw, source) => c.iceServers = iceServers(raw, source),
+  },
+  {
+    flag: "dist-dir",
+    env: ["P2P_DIST_DIR"],
+    help: "directory with the widget build (default <repo>/dist)",
+    apply: (c, raw, source) => c.distDir = nonEmpty(raw, source),
+  },
+  {
+    flag: "demo-dir",
+    env: ["P2P_DEMO_DIR"],
+    help: "directory with the demo pages (default <repo>/demo)",
+    apply: (c, raw, source) => c.demoDir = nonEmpty(raw, source),
+  },
+  {
+    flag: "log-level",
+    env: ["P2P_LOG_LEVEL"],
+    help: `one of ${LOG_LEVELS.join(", ")} (default info)`,
+    apply: (c, raw, source) => {
+      if (!(LOG_LEVELS as readonly string[]).includes(raw)) {
+        throw new ConfigError(`${source} must be one of ${LOG_LEVELS.join(", ")}, got "${raw}"`);
+      }
+      c.logLevel = raw as LogLevel;
+    },
+  },
+];
+
+const BY_FLAG = new Map(OPTIONS.map((option) => [option.flag, option]));
+
+/** One line per option, for `--help`. */
+export function usage(): string {
+  const lines = OPTIONS.map((o) =>
+    `  --${o.flag.padEnd(18)} ${o.env.join(", ").padEnd(22)} ${o.help}`
+  );
+  return [
+    "Usage: deno run --allow-net --allow-read --allow-env signaling/main.ts [options]",
+    "",
+    "Options (flag, environment variable, meaning); flags win over the environment:",
+    ...lines,
+  ].join("\n");
+}
+
+/**
+ * Resolves flags (`--name value` or `--name=value`) over environment variables
+ * over defaults. Empty environment variables count as unset. Throws a
+ * ConfigError naming the offending flag or variable.
+ */
+export function parseConfig(args: readonly string[], env: Env): Config {
+  const config = defaultConfig();
+
+  for (const option of OPTIONS) {
+    const name = option.env.find((key) => env[key] !== undefined && env[key] !== "");
+    if (name) option.apply(config, env[name]!, name);
+  }
+
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    const match = /^--([a-z][a-z-]*)(?:=(.*))?$/s.exec(arg);
+    if (!match) throw new ConfigError(`unexpected argument "${arg}" (try --help)`);
+    const [, flag, inline] = match;
+    const option = BY_FLAG.get(flag);
+    if (!option) throw new ConfigError(`unknown flag --${flag} (try --help)`);
+    let raw = inline;
+    if (raw === undefined) {
+      raw = args[++i];
+      if (raw === undefined) throw new ConfigError(`--${flag} needs a value`);
+    }
+    option.apply(config, raw, `--${flag}`);
+  }
+
+  const roomProblem = describeNameProblem(config.defaultRoom, config.limits.maxRoomLength);
+  if (roomProblem) throw new ConfigError(`the default room (--room, P2P_ROOM) ${roomProblem}`);
+  return config;
+}

@@ -1,0 +1,232 @@
+/**
+ * `createHandler(config)`: the whole service as one `(request) => Response`
+ * function: the `/ws` signaling endpoint, `/healthz` and the static files.
+ * It never reads the process (flags, env, signals) and never listens itself;
+ * `main.ts` does that, and tests call the handler directly.
+ */
+import type { Config } from "./config.ts";
+import type { Hub } from "./hub.ts";
+import { Logger } from "./log.ts";
+import { InMemoryHub } from "./memory_hub.ts";
+import {
+  CLOSE_GOING_AWAY,
+  CLOSE_POLICY_VIOLATION,
+  type ErrorMessage,
+  type IceServer,
+  PROTOCOL_VERSION,
+  SUBPROTOCOL,
+} from "./protocol.ts";
+import { Session } from "./session.ts";
+import { pathSegments, StaticDir } from "./static.ts";
+import { verifyToken } from "./token.ts";
+
+/**
+ * Produces the ICE servers for one socket's `id` message. The default returns
+ * `config.iceServers`; a TURN setup can mint per-socket credentials here.
+ */
+export type IceServerSource = (socketId: number) => IceServer[] | Promise<IceServer[]>;
+
+export interface HandlerOptions {
+  logger?: Logger;
+  /** Presence and delivery; defaults to a single-instance InMemoryHub. */
+  hub?: Hub;
+  iceServers?: IceServerSource;
+}
+
+export interface ServiceStats {
+  rooms: number;
+  sockets: number;
+}
+
+export interface SignalingHandler {
+  (request: Request, info?: Deno.ServeHandlerInfo): Promise<Response>;
+  /** Closes every socket with 1001 and waits (briefly) for them to finish closing. */
+  shutdown(): Promise<void>;
+  stats(): ServiceStats;
+}
+
+/** Upper bound on waiting for clients to acknowledge the 1001 close at shutdown. */
+const SHUTDOWN_GRACE_MS = 2000;
+
+const HEALTH_HEADERS = { "content-type": "application/json", "cache-control": "no-store" };
+
+function text(status: number, body: string, headers: Record<string, string> = {}): Response {
+  return new Response(body + "\n", {
+    status,
+    headers: { "content-type": "text/plain; charset=utf-8", ...headers },
+  });
+}
+
+/** Whether the client offered `json` in Sec-WebSocket-Protocol (MDN's client does). */
+function offersSubprotocol(request: Request): boolean {
+  const offered = request.headers.get("sec-websocket-protocol");
+  return !!offered && offered.split(",").some((p) => p.trim() === SUBPROTOCOL);
+}
+
+export function createHandler(config: Config, options: HandlerOptions = {}): SignalingHandler {
+  const log = options.logger ?? new Logger(config.logLevel);
+  const hub = options.hub ??
+    new InMemoryHub({
+      userlistDelayMs: config.userlistDelayMs,
+      maxNameLength: config.limits.maxNameLength,
+    });
+  const iceServers: IceServerSource = options.iceServers ?? (() => config.iceServers);
+  // The bundle keeps one name across builds, so browsers must revalidate it
+  // (cheap with ETags) rather than run a stale copy after a deploy.
+  const dist = new StaticDir(config.distDir, { cacheControl: "no-cache", cors: true });
+  const demo = new StaticDir(config.demoDir, { cacheControl: "no-cache", cors: false });
+
+  /** Every open socket (sessions and refused ones) → resolves when it has closed. */
+  const sockets = new Map<WebSocket, Promise<void>>();
+  let sessionCount = 0;
+  let nextSocketId = 1;
+  let shuttingDown = false;
+
+  function track(socket: WebSocket, onClose: (event: CloseEvent) => void): void {
+    const closed = new Promise<void>((resolve) => {
+      socket.onclose = (event) => {
+        sockets.delete(socket);
+        try {
+          onClose(event);
+        } finally {
+          resolve();
+        }
+      };
+    });
+    // Errors are followed by a close event, which does the cleanup.
+    socket.onerror = () => {};
+    sockets.set(socket, closed);
+  }
+
+  async function upgrade(request: Request, url: URL): Promise<Response> {
+    if (shuttingDown) return text(503, "The service is shutting down.");
+    if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") {
+      return text(426, "This endpoint speaks WebSocket only.", { upgrade: "websocket" });
+    }
+    const origin = request.headers.get("origin");
+    if (config.allowedOrigins && !(origin && config.allowedOrigins.includes(origin))) {
+      log.warn("origin refused", { origin });
+      return text(403, "This origin may not use the signaling service.");
+    }
+    const authorized = config.tokenSecret === null ||
+      await verifyToken(config.tokenSecret, url.searchParams.get("token"));
+
+    const id = nextSocketId++;
+    let servers: IceServer[] = [];
+    if (authorized) {
+      try {
+        servers = await iceServers(id);
+      } catch (error) {
+        // Calls still work without TURN on most networks; do not refuse the socket.
+        log.error("ice servers unavailable", { socket: id, error: String(error) });
+      }
+    }
+
+    let upgraded: Deno.WebSocketUpgrade;
+    try {
+      upgraded = Deno.upgradeWebSocket(request, {
+        protocol: offersSubprotocol(request) ? SUBPROTOCOL : undefined,
+        idleTimeout: config.idleTimeoutSeconds,
+      });
+    } catch (error) {
+      return text(400, `Bad WebSocket handshake: ${(error as Error).message}`);
+    }
+    const { socket, response } = upgraded;
+    socket.binaryType = "arraybuffer";
+
+    if (!authorized) {
+      // Refused after the upgrade on purpose: a browser cannot see the HTTP
+      // status of a failed upgrade, but it can read this error frame.
+      log.warn("token refused", { socket: id });
+      track(socket, () => {});
+      socket.onopen = () => {
+        const error: ErrorMessage = {
+          type: "error",
+          code: "unauthorized",
+          message: "A valid, unexpired ?token= is required to connect.",
+        };
+        socket.send(JSON.stringify(error));
+        socket.close(CLOSE_POLICY_VIOLATION, "unauthorized");
+      };
+      return response;
+    }
+
+    const queryRoom = url.searchParams.get("room") || undefined;
+    const session = new Session({ id, socket, hub, config, logger: log, queryRoom });
+    sessionCount++;
+    track(socket, (event) => {
+      sessionCount--;
+      session.end(event.code);
+    });
+    socket.onopen = () => {
+      if (shuttingDown) return session.close(CLOSE_GOING_AWAY, "server shutting down");
+      log.debug("connect", { socket: id });
+      session.greet(servers);
+    };
+    socket.onmessage = (event) => session.receive(event.data);
+    return response;
+  }
+
+  async function serveStatic(request: Request, url: URL): Promise<Response> {
+    if (request.method === "OPTIONS") {
+      return new Response(null, {
+        status: 204,
+        headers: {
+          ...dist.baseHeaders,
+          "access-control-allow-methods": "GET, HEAD",
+          "allow": "GET, HEAD, OPTIONS",
+        },
+      });
+    }
+    if (request.method !== "GET" && request.method !== "HEAD") {
+      return text(405, "Method not allowed.", { allow: "GET, HEAD, OPTIONS" });
+    }
+    const segments = pathSegments(url.pathname);
+    let response: Response | null = null;
+    if (segments?.[0] === "demo") {
+      response = await demo.respond(request, segments.slice(1));
+    } else if (segments) {
+      // dist/ first: the bundle, its map, its chunks and whatever else the build wrote.
+      response = (segments.length > 0 ? await dist.respond(request, segments) : null) ??
+        await demo.respond(request, segments);
+    }
+    return response ?? text(404, "Not found.");
+  }
+
+  async function handle(request: Request): Promise<Response> {
+    const url = new URL(request.url);
+    try {
+      if (url.pathname === "/ws") return await upgrade(request, url);
+      if (url.pathname === "/healthz") {
+        const body = { ok: true, protocol: PROTOCOL_VERSION, ...stats() };
+        return new Response(JSON.stringify(body), { headers: HEALTH_HEADERS });
+      }
+      return await serveStatic(request, url);
+    } catch (error) {
+      log.error("request failed", { path: url.pathname, error: String(error) });
+      return text(500, "Internal error.");
+    }
+  }
+
+  function stats(): ServiceStats {
+    return { rooms: hub.stats().rooms, sockets: sessionCount };
+  }
+
+  async function shutdown(): Promise<void> {
+    shuttingDown = true;
+    for (const socket of sockets.keys()) {
+      try {
+        socket.close(CLOSE_GOING_AWAY, "server shutting down");
+      } catch {
+        // Not open yet: its onopen closes it; already closing: nothing to do.
+      }
+    }
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const grace = new Promise<void>((resolve) => timer = setTimeout(resolve, SHUTDOWN_GRACE_MS));
+    await Promise.race([Promise.all(sockets.values()), grace]);
+    clearTimeout(timer);
+    hub.close();
+  }
+
+  return Object.assign(handle, { shutdown, stats });
+}

@@ -1,0 +1,248 @@
+/**
+ * One connected socket: applies the limits, turns frames into actions via
+ * `parseClientMessage`, answers mistakes with error frames and remembers the
+ * socket's call peer. Nothing a client sends can make it throw or reach a
+ * socket other than the one the protocol routes it to.
+ */
+import type { Config } from "./config.ts";
+import type { Hub, Member, PeerRef } from "./hub.ts";
+import type { Logger } from "./log.ts";
+import { describeNameProblem } from "./names.ts";
+import { type ClientIntent, type Frame, parseClientMessage, type ProtocolError } from "./parse.ts";
+import {
+  CLOSE_POLICY_VIOLATION,
+  CLOSE_TOO_LARGE,
+  type ErrorCode,
+  type ErrorMessage,
+  type IceServer,
+  type IdMessage,
+  PROTOCOL_VERSION,
+} from "./protocol.ts";
+import { RateLimiter } from "./rate_limit.ts";
+
+export interface SessionOptions {
+  id: number;
+  socket: WebSocket;
+  hub: Hub;
+  config: Config;
+  logger: Logger;
+  /** `?room=` of the upgrade request, if any; used when `username` names no room. */
+  queryRoom: string | undefined;
+}
+
+const encoder = new TextEncoder();
+
+/** UTF-8 size of a frame, without encoding it when the answer is obvious. */
+function exceedsBytes(data: string | ArrayBuffer | Blob, max: number): boolean {
+  if (data instanceof ArrayBuffer) return data.byteLength > max;
+  if (data instanceof Blob) return data.size > max;
+  // A UTF-16 unit is 1-3 UTF-8 bytes (a surrogate pair is 4 bytes for 2 units).
+  if (data.length > max) return true;
+  if (data.length * 3 <= max) return false;
+  return encoder.encode(data).length > max;
+}
+
+export class Session implements Member {
+  readonly id: number;
+  #socket: WebSocket;
+  #hub: Hub;
+  #config: Config;
+  #log: Logger;
+  #queryRoom: string | undefined;
+  #limiter: RateLimiter;
+  #room: string | undefined;
+  #name: string | undefined;
+  /** Who this socket last exchanged an offer or answer with; target of a bare `hang-up`. */
+  #callPeer: PeerRef | undefined;
+  /** Set once the service decided to close; later frames are ignored. */
+  #closing = false;
+
+  constructor(options: SessionOptions) {
+    this.id = options.id;
+    this.#socket = options.socket;
+    this.#hub = options.hub;
+    this.#config = options.config;
+    this.#log = options.logger;
+    this.#queryRoom = options.queryRoom;
+    const { ratePerSecond, rateBurst } = options.config.limits;
+    this.#limiter = new RateLimiter(ratePerSecond, rateBurst);
+  }
+
+  /** The first frame on every socket. */
+  greet(iceServers: IceServer[]): void {
+    const id: IdMessage = { type: "id", id: this.id, protocol: PROTOCOL_VERSION };
+    if (iceServers.length > 0) id.iceServers = iceServers;
+    this.send(JSON.stringify(id));
+  }
+
+  send(frame: string): void {
+    if (this.#socket.readyState !== WebSocket.OPEN) return;
+    try {
+      this.#socket.send(frame);
+    } catch (error) {
+      // A socket can die between the readyState check and the send; its close
+      // event cleans up, and the sender's other recipients must not notice.
+      this.#log.debug("send failed", { socket: this.id, error: String(error) });
+    }
+  }
+
+  deliver(frame: string, type: string, from: PeerRef): void {
+    if (type === "video-offer" || type === "video-answer") this.#callPeer = from;
+    else if (type === "hang-up" && this.#callPeer?.id === from.id) this.#callPeer = undefined;
+    this.send(frame);
+  }
+
+  /** Handles one incoming frame; never throws. */
+  receive(data: string | ArrayBuffer | Blob): void {
+    if (this.#closing) return;
+    try {
+      this.#receive(data);
+    } catch (error) {
+      this.#log.error("frame handling failed", { socket: this.id, error: String(error) });
+    }
+  }
+
+  /** The socket closed (by either side, or by the heartbeat): leave the room. */
+  end(code: number): void {
+    this.#closing = true;
+    this.#hub.unregister(this);
+    if (this.#name === undefined) {
+      this.#log.debug("disconnect", { socket: this.id, code });
+    } else {
+      this.#log.info("leave", { socket: this.id, room: this.#room, name: this.#name, code });
+    }
+  }
+
+  /** Closes the socket; used by graceful shutdown. */
+  close(code: number, reason: string): void {
+    this.#closing = true;
+    try {
+      this.#socket.close(code, reason);
+    } catch {
+      // Already closing.
+    }
+  }
+
+  #receive(data: string | ArrayBuffer | Blob): void {
+    switch (this.#limiter.admit()) {
+      case "accept":
+        break;
+      case "drop":
+        return;
+      case "drop-and-notify":
+        this.#log.warn("rate limited", { socket: this.id });
+        this.#sendError(
+          "rate-limited",
+          "Too many messages: some were dropped. Slow down or you will be disconnected.",
+        );
+        return;
+      case "disconnect":
+        this.#log.warn("disconnecting flooder", { socket: this.id });
+        this.#sendError("rate-limited", "Too many messages for too long: disconnecting.");
+        this.close(CLOSE_POLICY_VIOLATION, "rate limit exceeded");
+        return;
+    }
+
+    const max = this.#config.limits.maxFrameBytes;
+    if (exceedsBytes(data, max)) {
+      this.#log.warn("frame too large", { socket: this.id });
+      this.#sendError("too-large", `Frames may be at most ${max} bytes: disconnecting.`);
+      this.close(CLOSE_TOO_LARGE, "frame too large");
+      return;
+    }
+    if (typeof data !== "string") {
+      this.#sendError("binary-unsupported", "Only text frames carrying JSON are supported.");
+      return;
+    }
+
+    const intent = parseClientMessage(data, this.#config.limits);
+    if (intent.kind === "error") return this.#reject(intent);
+    this.#act(intent);
+  }
+
+  #act(intent: ClientIntent): void {
+    if (intent.kind === "register") return this.#register(intent.name, intent.room);
+
+    const room = this.#room;
+    const name = this.#name;
+    if (room === undefined || name === undefined) {
+      return this.#sendError("not-registered", 'Send a "username" message before anything else.');
+    }
+    const me: PeerRef = { id: this.id, name };
+
+    switch (intent.kind) {
+      case "chat":
+        this.#hub.broadcast(room, stamp(intent.frame, name));
+        return;
+      case "hang-up-peer": {
+        const peer = this.#callPeer;
+        this.#callPeer = undefined;
+        const registration = peer && this.#hub.lookup(peer.id);
+        // No current call, or the peer left or moved away: nothing to end.
+        if (!registration || registration.room !== room) return;
+        registration.member.deliver(stamp(intent.frame, name), "hang-up", me);
+        return;
+      }
+      case "relay": {
+        const recipient = this.#hub.find(room, intent.target);
+        if (!recipient) {
+          return this.#sendError(
+            "unknown-target",
+            `Nobody named "${intent.target}" is in room "${room}".`,
+            intent.target,
+          );
+        }
+        recipient.deliver(stamp(intent.frame, name), intent.type, me);
+        if (intent.type === "video-offer" || intent.type === "video-answer") {
+          this.#callPeer = { id: recipient.id, name: intent.target };
+        } else if (intent.type === "hang-up" && this.#callPeer?.id === recipient.id) {
+          this.#callPeer = undefined;
+        }
+        return;
+      }
+    }
+  }
+
+  #register(wantedName: string, requestedRoom: string | undefined): void {
+    const room = requestedRoom ?? this.#queryRoom ?? this.#config.defaultRoom;
+    if (requestedRoom === undefined && this.#queryRoom !== undefined) {
+      // `?room=` is validated here rather than at the upgrade, because a
+      // browser cannot read why an upgrade failed but can read an error frame.
+      const problem = describeNameProblem(this.#queryRoom, this.#config.limits.maxRoomLength);
+      if (problem) return this.#sendError("invalid-name", `The room name ${problem}.`);
+    }
+    const previous = { room: this.#room, name: this.#name };
+    const name = this.#hub.register(this, room, wantedName);
+    if (previous.room !== undefined && previous.room !== room) this.#callPeer = undefined;
+    this.#room = room;
+    this.#name = name;
+    if (name !== wantedName) {
+      this.send(JSON.stringify({ type: "rejectusername", id: this.id, name }));
+    }
+    if (previous.room === room && previous.name === name) return;
+    this.#log.info(previous.room === undefined ? "join" : "rename", {
+      socket: this.id,
+      room,
+      name,
+      fromRoom: previous.room,
+      fromName: previous.name,
+    });
+  }
+
+  #reject(error: ProtocolError): void {
+    this.#sendError(error.code, error.message, error.target);
+  }
+
+  #sendError(code: ErrorCode, message: string, target?: string): void {
+    this.#log.debug("client error", { socket: this.id, code });
+    const frame: ErrorMessage = { type: "error", code, message };
+    if (target !== undefined) frame.target = target;
+    this.send(JSON.stringify(frame));
+  }
+}
+
+/** The frame as relayed: every field untouched except `name`, which is the sender's. */
+function stamp(frame: Frame, name: string): string {
+  frame.name = name;
+  return JSON.stringify(frame);
+}

@@ -1,0 +1,161 @@
+import { deepStrictEqual as assertEquals, throws } from "node:assert/strict";
+import { ConfigError, defaultConfig, parseConfig, usage } from "../../signaling/config.ts";
+
+function configError(pattern: RegExp) {
+  return (error: unknown) => error instanceof ConfigError && pattern.test(error.message);
+}
+
+Deno.test("config: with no flags and no environment the service listens on 0.0.0.0:8000 with the documented limits", () => {
+  const config = parseConfig([], {});
+  assertEquals(config, defaultConfig());
+  assertEquals(config.port, 8000);
+  assertEquals(config.hostname, "0.0.0.0");
+  assertEquals(config.defaultRoom, "lobby");
+  assertEquals(config.limits, {
+    maxFrameBytes: 65536,
+    maxNameLength: 64,
+    maxRoomLength: 64,
+    ratePerSecond: 50,
+    rateBurst: 200,
+  });
+  assertEquals(config.allowedOrigins, null);
+  assertEquals(config.tokenSecret, null);
+  assertEquals(config.iceServers, []);
+});
+
+Deno.test("config: every option can be set by flag, as --name value or --name=value", () => {
+  const config = parseConfig([
+    "--port",
+    "9000",
+    "--host=127.0.0.1",
+    "--room",
+    "hall",
+    "--max-frame-bytes",
+    "1024",
+    "--max-name-length=10",
+    "--max-room-length",
+    "12",
+    "--rate-per-second",
+    "5",
+    "--rate-burst",
+    "7",
+    "--idle-timeout",
+    "0",
+    "--userlist-delay-ms",
+    "20",
+    "--allowed-origins",
+    "https://a.example, http://localhost:8000",
+    "--token-secret",
+    "0123456789abcdef",
+    "--ice-servers",
+    "stun:stun.example.org:3478",
+    "--dist-dir",
+    "/tmp/dist",
+    "--demo-dir",
+    "/tmp/demo",
+    "--log-level",
+    "silent",
+  ], {});
+  assertEquals(config, {
+    port: 9000,
+    hostname: "127.0.0.1",
+    defaultRoom: "hall",
+    limits: {
+      maxFrameBytes: 1024,
+      maxNameLength: 10,
+      maxRoomLength: 12,
+      ratePerSecond: 5,
+      rateBurst: 7,
+    },
+    idleTimeoutSeconds: 0,
+    userlistDelayMs: 20,
+    allowedOrigins: ["https://a.example", "http://localhost:8000"],
+    tokenSecret: "0123456789abcdef",
+    iceServers: [{ urls: "stun:stun.example.org:3478" }],
+    distDir: "/tmp/dist",
+    demoDir: "/tmp/demo",
+    logLevel: "silent",
+  });
+});
+
+Deno.test("config: environment variables apply, flags win over them, empty variables count as unset", () => {
+  const env = {
+    P2P_PORT: "7000",
+    P2P_HOST: "::1",
+    P2P_ROOM: "",
+    P2P_RATE_BURST: "300",
+    P2P_ALLOWED_ORIGINS: "https://b.example",
+    P2P_TOKEN_SECRET: "a-long-enough-secret",
+    P2P_LOG_LEVEL: "warn",
+  };
+  const config = parseConfig(["--port", "7001"], env);
+  assertEquals(config.port, 7001);
+  assertEquals(config.hostname, "::1");
+  assertEquals(config.defaultRoom, "lobby");
+  assertEquals(config.limits.rateBurst, 300);
+  assertEquals(config.allowedOrigins, ["https://b.example"]);
+  assertEquals(config.tokenSecret, "a-long-enough-secret");
+  assertEquals(config.logLevel, "warn");
+});
+
+Deno.test("config: PORT is honoured (as platforms set it) but P2P_PORT wins", () => {
+  assertEquals(parseConfig([], { PORT: "3000" }).port, 3000);
+  assertEquals(parseConfig([], { PORT: "3000", P2P_PORT: "4000" }).port, 4000);
+});
+
+Deno.test("config: ICE servers accept a JSON list of RTCIceServer objects", () => {
+  const json = '[{"urls":["turn:t.example:3478"],"username":"u","credential":"c"}]';
+  assertEquals(parseConfig(["--ice-servers", json], {}).iceServers, [
+    { urls: ["turn:t.example:3478"], username: "u", credential: "c" },
+  ]);
+});
+
+Deno.test("config: an allowed-origins list of only * means every origin", () => {
+  assertEquals(parseConfig(["--allowed-origins", "*"], {}).allowedOrigins, null);
+});
+
+Deno.test("config: bad values are refused with a message naming the flag or variable", () => {
+  const cases: [string[], Record<string, string>, RegExp][] = [
+    [["--port", "abc"], {}, /--port must be a whole number 0-65535, got "abc"/],
+    [["--port", "70000"], {}, /--port must be a whole number 0-65535/],
+    [["--port", "-1"], {}, /--port/],
+    [[], { P2P_PORT: "http" }, /P2P_PORT must be a whole number/],
+    [["--max-frame-bytes", "0"], {}, /--max-frame-bytes must be a whole number at least 1/],
+    [["--max-name-length", "-5"], {}, /--max-name-length/],
+    [["--rate-per-second", "-1"], {}, /--rate-per-second/],
+    [["--rate-burst", "1.5"], {}, /--rate-burst/],
+    [["--idle-timeout", "soon"], {}, /--idle-timeout/],
+    [["--userlist-delay-ms", "-20"], {}, /--userlist-delay-ms/],
+    [["--host", " "], {}, /--host must not be empty/],
+    [["--room", ""], {}, /default room .* must not be empty/],
+    [["--room", "x".repeat(65)], {}, /default room .* at most 64 characters/],
+    [["--allowed-origins", "example.com"], {}, /"example.com" is not an origin/],
+    [["--allowed-origins", "https://a.example/path"], {}, /is not an origin/],
+    [["--token-secret", "short"], {}, /--token-secret must be at least 16 characters/],
+    [["--ice-servers", "[{}]"], {}, /--ice-servers\[0\]\.urls/],
+    [["--ice-servers", "[nope"], {}, /--ice-servers is not valid JSON/],
+    [["--ice-servers", "http://x"], {}, /not a stun:, stuns:, turn: or turns: URL/],
+    [["--log-level", "loud"], {}, /--log-level must be one of debug, info, warn, error, silent/],
+  ];
+  for (const [args, env, pattern] of cases) {
+    throws(
+      () => parseConfig(args, env),
+      configError(pattern),
+      `${args.join(" ")} ${JSON.stringify(env)}`,
+    );
+  }
+});
+
+Deno.test("config: unknown flags, stray arguments and missing values are refused", () => {
+  throws(() => parseConfig(["--prot", "80"], {}), configError(/unknown flag --prot/));
+  throws(() => parseConfig(["8000"], {}), configError(/unexpected argument "8000"/));
+  throws(() => parseConfig(["--port"], {}), configError(/--port needs a value/));
+});
+
+Deno.test("config: usage lists every flag with its environment variable", () => {
+  const text = usage();
+  for (const flag of ["--port", "--host", "--room", "--token-secret", "--allowed-origins"]) {
+    if (!text.includes(flag)) throw new Error(`usage lacks ${flag}`);
+  }
+  if (!text.includes("P2P_TOKEN_SECRET")) throw new Error("usage lacks env names");
+});
