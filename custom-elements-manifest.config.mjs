@@ -6,4 +6,6 @@ export default {
   exclude: ["widget/src/**/*.test.ts"],
   outdir: ".",
   litelement: true,
+  // package.json carries a fixed "customElements" entry; the --check run must not rewrite it.
+  packagejson: false,
 };
