@@ -1,0 +1,44 @@
+import { expect } from "@open-wc/testing";
+import sinon from "sinon";
+import { connect, mountCallers, part, startSignaling, waitForState } from "./helpers.ts";
+
+describe("<p2p-call> accessibility", () => {
+  let url: string;
+
+  before(async () => {
+    ({ url } = await startSignaling());
+  });
+
+  afterEach(() => sinon.restore());
+
+  it("is accessible idle, ringing and in a call", async () => {
+    const [alice, bob] = await mountCallers(url, ["alice", "bob"]);
+    await expect(alice).to.be.accessible();
+
+    await alice.call("bob");
+    await waitForState(bob, "ringing");
+    await bob.updateComplete;
+    await expect(bob).to.be.accessible();
+    await expect(alice).to.be.accessible();
+
+    await bob.accept();
+    await waitForState(alice, "connected");
+    await alice.updateComplete;
+    await expect(alice).to.be.accessible();
+  });
+
+  it("names every control and announces status politely", async () => {
+    const [alice, bob] = await mountCallers(url, ["alice", "bob"]);
+    await connect(alice, bob);
+    await alice.updateComplete;
+
+    const status = part(alice, "status")!;
+    expect(status.getAttribute("role")).to.equal("status");
+    expect(status.getAttribute("aria-live")).to.equal("polite");
+    for (const control of alice.shadowRoot!.querySelectorAll("button, select, video")) {
+      const name = control.getAttribute("aria-label") ?? control.closest("label")?.textContent ??
+        control.textContent;
+      expect(name?.trim(), control.outerHTML).not.to.equal("");
+    }
+  });
+});

@@ -1,0 +1,48 @@
+// Browser tests of the <p2p-call> element: headless Chromium with fake
+// camera/microphone, against the real Deno signaling service (started by
+// test/widget/signaling-plugin.mjs).
+import { esbuildPlugin } from "@web/dev-server-esbuild";
+import { chromeLauncher } from "@web/test-runner-chrome";
+import { signalingPlugin } from "./test/widget/signaling-plugin.mjs";
+
+export default {
+  files: "test/widget/**/*.test.ts",
+  nodeResolve: true,
+  // Two cores, and every call test runs two peer connections with fake
+  // capture and encoding: one test file at a time keeps timing predictable.
+  concurrency: 1,
+  testsFinishTimeout: 180_000,
+  testFramework: { config: { timeout: 20_000 } },
+  browsers: [
+    chromeLauncher({
+      launchOptions: {
+        executablePath: "/usr/bin/chromium",
+        args: [
+          // Chromium refuses to start its sandbox as root (CI containers).
+          "--no-sandbox",
+          "--use-fake-device-for-media-stream",
+          "--use-fake-ui-for-media-stream",
+          // This machine has no outside network; Chromium's background
+          // fetches would only fail and slow the start.
+          "--disable-background-networking",
+          "--disable-component-update",
+          "--disable-sync",
+          // Remote video has sound; headless has no user gesture to unlock it.
+          "--autoplay-policy=no-user-gesture-required",
+        ],
+      },
+    }),
+  ],
+  // Tests run Lit's development build (it warns about misuse), minus its
+  // one-time "dev mode" notice, so any console output is a real finding.
+  testRunnerHtml: (testFramework) =>
+    `<!doctype html>
+    <html lang="en">
+      <head><title>p2p-call tests</title></head>
+      <body>
+        <script>window.litIssuedWarnings = new Set(["dev-mode"]);</script>
+        <script type="module" src="${testFramework}"></script>
+      </body>
+    </html>`,
+  plugins: [esbuildPlugin({ ts: true, target: "auto" }), signalingPlugin()],
+};

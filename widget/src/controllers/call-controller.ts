@@ -1,0 +1,427 @@
+import type { ReactiveController, ReactiveControllerHost } from "lit";
+import { type CallEvent, CallState, type EndReason, isInCall, nextState } from "../call-state.ts";
+import {
+  P2pCallEndedEvent,
+  P2pErrorEvent,
+  type P2pErrorKind,
+  P2pIncomingCallEvent,
+  P2pStateChangeEvent,
+} from "../events.ts";
+import { describeMediaError } from "../media-errors.ts";
+import type { ErrorMessage, HangUpReason, SessionDescription } from "../protocol.ts";
+import type { DeviceKind, MediaController } from "./media-controller.ts";
+import type { MediaPathStatus, PeerController, PeerSignal } from "./peer-controller.ts";
+import type { ReceivedRelay, SignalingController } from "./signaling-controller.ts";
+
+/** Options of `accept()`. */
+export interface AcceptOptions {
+  /** Send the camera (default `true`). `false` answers without camera. */
+  video?: boolean;
+  /** Send the microphone (default `true`). With `video: false` too: receive-only. */
+  audio?: boolean;
+}
+
+/** What the call needs from the element's attributes, read when needed. */
+export interface CallSettings {
+  /** The name this side is registered under, `null` before registration. */
+  ownName(): string | null;
+  rtcConfiguration(): RTCConfiguration;
+  /** Ms a call may ring (either side) before it ends with `timeout`. */
+  ringTimeout(): number;
+  autoAnswer(): boolean;
+  /** Dispatches an event on the element. */
+  dispatch(event: Event): void;
+}
+
+export interface CallParts {
+  signaling: SignalingController;
+  media: MediaController;
+  peer: PeerController;
+}
+
+/** How long offer/answer → connected may take before the call fails. */
+const CONNECT_TIMEOUT = 30_000;
+
+const invalidState = (message: string) => new DOMException(message, "InvalidStateError");
+
+/**
+ * The call itself: drives the call state machine (call-state.ts) from user
+ * actions, relayed messages and media-path news, and coordinates the
+ * signaling, media and peer controllers. Owns the ring and connect timers.
+ *
+ * Every call gets a new call id; each async step re-checks it, so a late
+ * getUserMedia, description or timer of an earlier call changes nothing.
+ */
+export class CallController implements ReactiveController {
+  state: CallState = CallState.Idle;
+  /** The other side of the current or last call. */
+  peerName: string | null = null;
+  /** Who started the current or last call. */
+  direction: "outgoing" | "incoming" = "outgoing";
+  endReason: EndReason | null = null;
+  endedBy: "local" | "remote" | null = null;
+  /** The state the last call was in when it ended (a missed call ends from `ringing`). */
+  endedFrom: CallState | null = null;
+  /** A sentence for the user about the last media or peer problem. */
+  problem: string | null = null;
+  /** When media first flowed in the current call (for the call timer). */
+  connectedAt: number | null = null;
+
+  readonly #host: ReactiveControllerHost;
+  readonly #parts: CallParts;
+  readonly #settings: CallSettings;
+  #callId = 0;
+  /** The caller's offer while ringing; applied on accept (MDN's order). */
+  #heldOffer: SessionDescription | null = null;
+  /** Whether the peer has heard from us in this call (then it must hear the end too). */
+  #contacted = false;
+  #ringTimer: ReturnType<typeof setTimeout> | undefined;
+  #connectTimer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(host: ReactiveControllerHost, parts: CallParts, settings: CallSettings) {
+    this.#host = host;
+    this.#parts = parts;
+    this.#settings = settings;
+    host.addController(this);
+  }
+
+  hostConnected(): void {
+    // Closing the tab never disconnects the element; without this the peer
+    // would only notice when ICE times out.
+    globalThis.addEventListener?.("pagehide", this.#onPageHide);
+  }
+
+  hostDisconnected(): void {
+    globalThis.removeEventListener?.("pagehide", this.#onPageHide);
+    this.leave();
+  }
+
+  /**
+   * Ends any call because this side goes away. The element calls this before
+   * its controllers release the socket, so the peer hears the hang-up instead
+   * of waiting for ICE to time out.
+   */
+  leave(): void {
+    if (this.state === CallState.Ringing) this.decline();
+    else this.hangUp();
+  }
+
+  // ---- user actions ----------------------------------------------------------
+
+  async call(name: string): Promise<void> {
+    const own = this.#settings.ownName();
+    if (!own || this.#parts.signaling.status !== "online") {
+      throw invalidState("Not connected to the signaling service yet.");
+    }
+    if (name === own) throw invalidState("You cannot call yourself.");
+    // Calling back whoever is ringing us is answering them.
+    if (this.state === CallState.Ringing && this.peerName === name) return this.accept();
+    if (isInCall(this.state)) throw invalidState("Already in a call.");
+
+    const callId = this.#begin(name, "outgoing");
+    this.#parts.peer.open(this.#settings.rtcConfiguration(), own > name);
+    this.#move({ type: "dial" });
+    this.#startRingTimer();
+    let stream: MediaStream;
+    try {
+      stream = await this.#parts.media.acquire({ video: true, audio: true });
+    } catch (error) {
+      if (callId !== this.#callId) return;
+      this.#report("media", describeMediaError(error), error);
+      this.#finish("fail", "media", "local", "failed");
+      return;
+    }
+    if (callId !== this.#callId) return;
+    // negotiationneeded follows and sends the offer.
+    this.#parts.peer.addStream(stream);
+  }
+
+  async accept({ video = true, audio = true }: AcceptOptions = {}): Promise<void> {
+    const offer = this.#heldOffer;
+    if (this.state !== CallState.Ringing || !offer) throw invalidState("No incoming call.");
+    const callId = this.#callId;
+    this.problem = null;
+    try {
+      await this.#parts.peer.applyRemoteOffer(offer);
+    } catch (error) {
+      if (callId === this.#callId) {
+        this.#peerFailure("The incoming call could not be set up.", error);
+      }
+      return;
+    }
+    if (callId !== this.#callId) return;
+
+    let stream: MediaStream | null = null;
+    if (video || audio) {
+      try {
+        stream = await this.#parts.media.acquire({ video, audio });
+      } catch (error) {
+        if (callId !== this.#callId) return;
+        if (video) {
+          // Keep ringing: the user may still answer without camera, or decline.
+          this.#report("media", describeMediaError(error), error);
+          return;
+        }
+        this.#report("media", `${describeMediaError(error)} Answering receive-only.`, error);
+      }
+    }
+    if (callId !== this.#callId) return;
+    if (stream) this.#parts.peer.addStream(stream);
+    this.#move({ type: "accept" });
+    this.#startConnectTimer();
+    try {
+      await this.#parts.peer.answer();
+    } catch (error) {
+      if (callId === this.#callId) this.#peerFailure("The call could not be answered.", error);
+    }
+  }
+
+  decline(): void {
+    if (this.state !== CallState.Ringing) return;
+    this.#finish("end", "declined", "local", "declined");
+  }
+
+  hangUp(): void {
+    if (this.state === CallState.Ringing) this.decline();
+    else if (isInCall(this.state)) this.#finish("end", "hangup", "local", "hangup");
+  }
+
+  /** Switches camera or microphone; during a call via replaceTrack (no renegotiation). */
+  async switchDevice(kind: DeviceKind, deviceId: string): Promise<void> {
+    const callId = this.#callId;
+    try {
+      const track = await this.#parts.media.switchDevice(kind, deviceId);
+      if (track && callId === this.#callId) await this.#parts.peer.replaceTrack(track);
+    } catch (error) {
+      this.#report("media", describeMediaError(error), error);
+    }
+  }
+
+  // ---- news from the other controllers ---------------------------------------
+
+  /** Sends a peer-controller message to the call peer. */
+  signal(message: PeerSignal): void {
+    if (!this.peerName || !isInCall(this.state)) return;
+    this.#contacted = true;
+    this.#parts.signaling.send({ ...message, target: this.peerName });
+  }
+
+  onRelay(message: ReceivedRelay): void {
+    switch (message.type) {
+      case "video-offer":
+        void this.#onOffer(message.name, message.sdp);
+        break;
+      case "video-answer":
+        void this.#onAnswer(message.name, message.sdp);
+        break;
+      case "new-ice-candidate":
+        if (this.#isPeer(message.name)) void this.#parts.peer.addCandidate(message.candidate);
+        break;
+      case "hang-up":
+        if (!this.#isPeer(message.name)) return;
+        // MDN's client sends no reason: a plain hang-up.
+        if (message.reason === "failed") this.#finish("fail", "failed", "remote", null);
+        else this.#finish("end", message.reason ?? "hangup", "remote", null);
+        break;
+      default: {
+        const unhandled: never = message;
+        throw new Error(`unhandled relay ${JSON.stringify(unhandled)}`);
+      }
+    }
+  }
+
+  onMediaPath(status: MediaPathStatus): void {
+    switch (status) {
+      case "connected":
+        if (this.#move({ type: "media-connected" })) {
+          clearTimeout(this.#connectTimer);
+          clearTimeout(this.#ringTimer);
+          this.connectedAt ??= Date.now();
+        }
+        break;
+      case "interrupted":
+        this.#move({ type: "media-interrupted" });
+        break;
+      case "failed":
+        this.#report("peer", "The connection to the other side was lost.", null);
+        this.#finish("fail", "failed", "local", "failed");
+        break;
+    }
+  }
+
+  onPeerError(message: string, cause: unknown): void {
+    this.#report("peer", message, cause);
+  }
+
+  onServiceError(error: ErrorMessage): void {
+    if (
+      error.code === "unknown-target" && error.target === this.peerName &&
+      this.state === CallState.Calling
+    ) {
+      this.#finish("end", "unreachable", "remote", null);
+      return;
+    }
+    this.#settings.dispatch(new P2pErrorEvent("signaling", error.message, error));
+  }
+
+  // ---- private ---------------------------------------------------------------
+
+  /** Also when the page enters the back/forward cache: it may come back, its call cannot. */
+  readonly #onPageHide = (): void => this.leave();
+
+  async #onOffer(from: string, offer: SessionDescription): Promise<void> {
+    if (this.#isPeer(from)) {
+      if (this.state === CallState.Ringing) {
+        this.#heldOffer = offer;
+        return;
+      }
+      // Renegotiation, ICE restart, MDN's second offer, or glare: all the
+      // same to perfect negotiation.
+      const callId = this.#callId;
+      this.#contacted = true;
+      try {
+        const answered = await this.#parts.peer.receiveDescription(offer);
+        // Glare, polite side: we answered their offer instead of ours.
+        if (answered && callId === this.#callId && this.state === CallState.Calling) {
+          this.#move({ type: "answered" });
+          this.#startConnectTimer();
+        }
+      } catch (error) {
+        if (callId === this.#callId) this.#peerFailure("The call could not be negotiated.", error);
+      }
+      return;
+    }
+    if (isInCall(this.state)) {
+      this.#parts.signaling.send({ type: "hang-up", target: from, reason: "busy" });
+      return;
+    }
+    const own = this.#settings.ownName();
+    if (!own) return;
+    this.#begin(from, "incoming");
+    this.#contacted = true;
+    this.#heldOffer = offer;
+    this.#parts.peer.open(this.#settings.rtcConfiguration(), own > from);
+    this.#move({ type: "incoming" });
+    this.#startRingTimer();
+    this.#settings.dispatch(new P2pIncomingCallEvent(from));
+    if (this.#settings.autoAnswer()) await this.accept();
+  }
+
+  async #onAnswer(from: string, answer: SessionDescription): Promise<void> {
+    if (!this.#isPeer(from) || this.state === CallState.Ringing) return;
+    const callId = this.#callId;
+    // Move before applying it: ICE may connect while the answer's candidates
+    // are still being added, and "connected" must not precede "connecting".
+    if (this.state === CallState.Calling) {
+      this.#move({ type: "answered" });
+      this.#startConnectTimer();
+    }
+    try {
+      await this.#parts.peer.receiveDescription(answer);
+    } catch (error) {
+      if (callId === this.#callId) this.#peerFailure("The answer could not be applied.", error);
+    }
+  }
+
+  #isPeer(name: string): boolean {
+    return isInCall(this.state) && name === this.peerName;
+  }
+
+  /** Resets per-call bookkeeping for a new call; returns its call id. */
+  #begin(peer: string, direction: "outgoing" | "incoming"): number {
+    this.#clearTimers();
+    this.peerName = peer;
+    this.direction = direction;
+    this.endReason = null;
+    this.endedBy = null;
+    this.endedFrom = null;
+    this.problem = null;
+    this.connectedAt = null;
+    this.#heldOffer = null;
+    this.#contacted = false;
+    return ++this.#callId;
+  }
+
+  /**
+   * Ends the call: tells the peer (`notify`, if it knows about the call),
+   * releases media and connection, then enters `ended` or `failed`, so
+   * listeners of the state change already see everything released.
+   */
+  #finish(
+    kind: "end" | "fail",
+    reason: EndReason,
+    by: "local" | "remote",
+    notify: HangUpReason | null,
+  ): void {
+    const event: CallEvent = { type: kind, reason };
+    if (!nextState(this.state, event) || !this.peerName) return;
+    if (notify && this.#contacted) {
+      this.#parts.signaling.send({ type: "hang-up", target: this.peerName, reason: notify });
+    }
+    const duration = this.connectedAt === null ? 0 : Date.now() - this.connectedAt;
+    this.#callId++;
+    this.#clearTimers();
+    this.#heldOffer = null;
+    this.#parts.peer.close();
+    this.#parts.media.release();
+    this.endReason = reason;
+    this.endedBy = by;
+    this.endedFrom = this.state;
+    this.connectedAt = null;
+    this.#move(event);
+    this.#settings.dispatch(new P2pCallEndedEvent(this.peerName, reason, by, duration));
+  }
+
+  #peerFailure(message: string, cause: unknown): void {
+    this.#report("peer", message, cause);
+    this.#finish("fail", "failed", "local", "failed");
+  }
+
+  /** Applies a state machine event; returns whether the state changed. */
+  #move(event: CallEvent): boolean {
+    const next = nextState(this.state, event);
+    if (next === null) return false;
+    const previous = this.state;
+    this.state = next;
+    this.#host.requestUpdate();
+    this.#settings.dispatch(new P2pStateChangeEvent(next, previous, this.peerName));
+    return true;
+  }
+
+  #report(kind: P2pErrorKind, message: string, cause: unknown): void {
+    this.problem = message;
+    this.#host.requestUpdate();
+    this.#settings.dispatch(new P2pErrorEvent(kind, message, cause));
+  }
+
+  #startRingTimer(): void {
+    clearTimeout(this.#ringTimer);
+    const callId = this.#callId;
+    this.#ringTimer = setTimeout(() => {
+      if (callId !== this.#callId) return;
+      if (this.state === CallState.Calling || this.state === CallState.Ringing) {
+        this.#finish("end", "timeout", "local", "timeout");
+      }
+    }, this.#settings.ringTimeout());
+  }
+
+  /** Entering `connecting`: ringing is over, connecting has its own limit. */
+  #startConnectTimer(): void {
+    clearTimeout(this.#ringTimer);
+    clearTimeout(this.#connectTimer);
+    const callId = this.#callId;
+    this.#connectTimer = setTimeout(() => {
+      if (callId === this.#callId && this.state === CallState.Connecting) {
+        this.#report("peer", "Could not connect to the other side.", null);
+        this.#finish("fail", "failed", "local", "failed");
+      }
+    }, CONNECT_TIMEOUT);
+  }
+
+  #clearTimers(): void {
+    clearTimeout(this.#ringTimer);
+    clearTimeout(this.#connectTimer);
+    this.#ringTimer = undefined;
+    this.#connectTimer = undefined;
+  }
+}

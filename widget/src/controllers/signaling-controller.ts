@@ -1,0 +1,241 @@
+import type { ReactiveController, ReactiveControllerHost } from "lit";
+import { backoffDelay, type BackoffOptions, DEFAULT_BACKOFF } from "../backoff.ts";
+import type { SignalingStatus } from "../events.ts";
+import {
+  type ClientMessage,
+  type ErrorMessage,
+  type HangUpMessage,
+  type IceServer,
+  type NewIceCandidateMessage,
+  parseServerMessage,
+  type RelayedMessage,
+  SUBPROTOCOL,
+  type VideoAnswerMessage,
+  type VideoOfferMessage,
+} from "../protocol.ts";
+
+/** A relayed message as received: the service has stamped the sender's `name`. */
+export type ReceivedRelay =
+  | (VideoOfferMessage & { name: string })
+  | (VideoAnswerMessage & { name: string })
+  | (NewIceCandidateMessage & { name: string })
+  | (HangUpMessage & { name: string });
+
+export interface SignalingCallbacks {
+  /** A call message from another member of the room. */
+  onRelay(message: ReceivedRelay): void;
+  /** The room's member list changed (full list, own name included). */
+  onUsers(users: readonly string[]): void;
+  /** The service reported an `error` frame. */
+  onServiceError(error: ErrorMessage): void;
+  /** The service sent a frame that does not follow the protocol. */
+  onProtocolError(problem: string): void;
+  onStatus(status: SignalingStatus): void;
+}
+
+export interface SignalingTarget {
+  /** WebSocket URL; `null` keeps the controller offline. */
+  url: string | null;
+  /** Name to register; `null` connects without registering (the UI asks for one). */
+  name: string | null;
+  room: string | null;
+}
+
+/** Relay frames kept while the socket is down; more would be stale anyway. */
+const MAX_QUEUED = 256;
+
+/**
+ * Owns the WebSocket to the signaling service: connects while the host is in
+ * the document, registers the name (again after every reconnect), reconnects
+ * with backoff and jitter when the socket drops, and hands validated messages
+ * to its callbacks. Calls do not depend on it once media flows: a dropped
+ * socket only delays new offers, which are queued until the next registration.
+ */
+export class SignalingController implements ReactiveController {
+  status: SignalingStatus = "offline";
+  /** The name the service registered us under (it may add a suffix: `rejectusername`). */
+  registeredName: string | null = null;
+  /** The room's members as the service last listed them, own name included. */
+  users: readonly string[] = [];
+  /** ICE servers offered by the service's `id` message, if any. */
+  serviceIceServers: IceServer[] | undefined;
+
+  readonly #host: ReactiveControllerHost;
+  readonly #callbacks: SignalingCallbacks;
+  readonly #backoff: BackoffOptions;
+  #target: SignalingTarget = { url: null, name: null, room: null };
+  #socket: WebSocket | null = null;
+  #clientId: number | null = null;
+  #attempt = 0;
+  #retryTimer: ReturnType<typeof setTimeout> | undefined;
+  #hostConnected = false;
+  #queue: ClientMessage[] = [];
+
+  constructor(
+    host: ReactiveControllerHost,
+    callbacks: SignalingCallbacks,
+    backoff: BackoffOptions = DEFAULT_BACKOFF,
+  ) {
+    this.#host = host;
+    this.#callbacks = callbacks;
+    this.#backoff = backoff;
+    host.addController(this);
+  }
+
+  hostConnected(): void {
+    this.#hostConnected = true;
+    this.#connect();
+  }
+
+  hostDisconnected(): void {
+    this.#hostConnected = false;
+    this.#queue = [];
+    this.#disconnect();
+    this.users = [];
+    this.registeredName = null;
+    this.#setStatus("offline");
+  }
+
+  /** Applies the host's attributes; reconnects or re-registers only when something changed. */
+  configure(target: SignalingTarget): void {
+    const previous = this.#target;
+    this.#target = target;
+    if (target.url !== previous.url) {
+      this.#disconnect();
+      this.#attempt = 0;
+      this.#connect();
+    } else if (target.name !== previous.name || target.room !== previous.room) {
+      this.#register();
+    }
+  }
+
+  /**
+   * Sends a message now if registered, else queues it for the next
+   * registration (an ICE restart offer made while the service restarts
+   * must still reach the peer).
+   */
+  send(message: ClientMessage | RelayedMessage): void {
+    if (this.status === "online" && this.registeredName !== null && this.#socket) {
+      this.#socket.send(JSON.stringify(message));
+    } else if (this.#queue.length < MAX_QUEUED) {
+      this.#queue.push(message);
+    }
+  }
+
+  #connect(): void {
+    if (!this.#hostConnected || !this.#target.url || this.#socket) return;
+    clearTimeout(this.#retryTimer);
+    this.#retryTimer = undefined;
+    let socket: WebSocket;
+    try {
+      // MDN's client offers "json" too; the service selects it.
+      socket = new WebSocket(this.#target.url, SUBPROTOCOL);
+    } catch (error) {
+      // A malformed URL throws synchronously; retrying would not help.
+      this.#callbacks.onProtocolError(`Invalid signaling URL: ${String(error)}`);
+      this.#setStatus("offline");
+      return;
+    }
+    this.#socket = socket;
+    this.#setStatus(this.#attempt === 0 ? "connecting" : "reconnecting");
+    socket.addEventListener("message", (event) => {
+      if (socket === this.#socket) this.#receive(event.data);
+    });
+    socket.addEventListener("close", () => {
+      if (socket === this.#socket) this.#dropped();
+    });
+  }
+
+  /** Closes the current socket on purpose: no reconnect follows. */
+  #disconnect(): void {
+    clearTimeout(this.#retryTimer);
+    this.#retryTimer = undefined;
+    const socket = this.#socket;
+    this.#socket = null;
+    this.#clientId = null;
+    // Send what can still be sent (e.g. a hang-up) before the close frame.
+    socket?.close(1000);
+  }
+
+  #dropped(): void {
+    this.#socket = null;
+    this.#clientId = null;
+    this.registeredName = null;
+    if (!this.#hostConnected) return;
+    // The list is stale until we are back in the room.
+    if (this.users.length > 0) {
+      this.users = [];
+      this.#callbacks.onUsers(this.users);
+    }
+    this.#setStatus("reconnecting");
+    const delay = backoffDelay(this.#attempt++, this.#backoff);
+    this.#retryTimer = setTimeout(() => this.#connect(), delay);
+  }
+
+  #register(): void {
+    const { name, room } = this.#target;
+    if (!this.#socket || this.#clientId === null || !name) return;
+    this.#socket.send(JSON.stringify({
+      type: "username",
+      name,
+      id: this.#clientId,
+      date: Date.now(),
+      ...(room ? { room } : {}),
+    }));
+    // The service handles frames in order, so relays sent from now on are
+    // already from the registered name.
+    this.registeredName = name;
+    this.#setStatus("online");
+    const queued = this.#queue;
+    this.#queue = [];
+    for (const message of queued) this.#socket.send(JSON.stringify(message));
+  }
+
+  #receive(data: unknown): void {
+    const result = parseServerMessage(data);
+    if (!result.ok) {
+      if (!result.ignored) this.#callbacks.onProtocolError(result.problem);
+      return;
+    }
+    const message = result.message;
+    switch (message.type) {
+      case "id":
+        this.#clientId = message.id;
+        this.serviceIceServers = message.iceServers;
+        this.#attempt = 0;
+        this.#register();
+        // Without a name the socket is usable but we are not in the room yet.
+        if (!this.#target.name) this.#setStatus("online");
+        break;
+      case "rejectusername":
+        this.registeredName = message.name;
+        this.#host.requestUpdate();
+        break;
+      case "userlist":
+        this.users = message.users;
+        this.#callbacks.onUsers(message.users);
+        this.#host.requestUpdate();
+        break;
+      case "error":
+        this.#callbacks.onServiceError(message);
+        break;
+      case "video-offer":
+      case "video-answer":
+      case "new-ice-candidate":
+      case "hang-up":
+        this.#callbacks.onRelay(message as ReceivedRelay);
+        break;
+      default: {
+        const unhandled: never = message;
+        this.#callbacks.onProtocolError(`unexpected message ${JSON.stringify(unhandled)}`);
+      }
+    }
+  }
+
+  #setStatus(status: SignalingStatus): void {
+    if (status === this.status) return;
+    this.status = status;
+    this.#callbacks.onStatus(status);
+    this.#host.requestUpdate();
+  }
+}

@@ -1,0 +1,27 @@
+/**
+ * Bundle entry (dist/p2p-call.js): defines `<p2p-call>` and exports the
+ * public types.
+ *
+ * Lit's browser build extends `HTMLElement` at load time, so the element
+ * module is only imported where the DOM exists; importing this bundle in
+ * Deno or Node (e.g. for the event classes or types) does not throw.
+ */
+export type { P2pCall } from "./p2p-call.ts";
+export type { AcceptOptions } from "./controllers/call-controller.ts";
+export { CallState, type EndReason } from "./call-state.ts";
+export {
+  P2pCallEndedEvent,
+  type P2pCallEventMap,
+  P2pErrorEvent,
+  type P2pErrorKind,
+  P2pIncomingCallEvent,
+  P2pSignalingChangeEvent,
+  P2pStateChangeEvent,
+  P2pUserListEvent,
+  type SignalingStatus,
+} from "./events.ts";
+export type { HangUpReason, IceServer } from "./protocol.ts";
+
+if (typeof customElements !== "undefined" && typeof HTMLElement !== "undefined") {
+  await import("./p2p-call.ts");
+}

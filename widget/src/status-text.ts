@@ -1,0 +1,117 @@
+/**
+ * The sentences the status line shows. Pure functions, so every state and
+ * end reason has a tested wording and a new reason cannot be forgotten
+ * (the switches are exhaustive).
+ */
+import { CallState, type EndReason } from "./call-state.ts";
+import type { SignalingStatus } from "./events.ts";
+
+export interface CallSummary {
+  state: CallState;
+  peer: string | null;
+  direction: "outgoing" | "incoming";
+  endReason: EndReason | null;
+  endedBy: "local" | "remote" | null;
+  /** The state the last call was in when it ended. */
+  endedFrom: CallState | null;
+  signaling: SignalingStatus;
+  /** Own registered name; `null` while the element waits for one. */
+  name: string | null;
+}
+
+export interface EndSummary {
+  reason: EndReason;
+  by: "local" | "remote";
+  direction: "outgoing" | "incoming";
+  peer: string;
+  endedFrom: CallState | null;
+}
+
+export function describeEnd({ reason, by, direction, peer, endedFrom }: EndSummary): string {
+  switch (reason) {
+    case "hangup":
+      if (endedFrom === CallState.Ringing && by === "remote") return `Missed call from ${peer}.`;
+      if (endedFrom === CallState.Calling && by === "local") return `Call to ${peer} cancelled.`;
+      return by === "local" ? `Call with ${peer} ended.` : `${peer} hung up.`;
+    case "declined":
+      return by === "local" ? `You declined the call from ${peer}.` : `${peer} declined the call.`;
+    case "busy":
+      return `${peer} is busy in another call.`;
+    case "timeout":
+      return direction === "outgoing" ? `${peer} did not answer.` : `Missed call from ${peer}.`;
+    case "unreachable":
+      return `${peer} is not available.`;
+    case "failed":
+      return by === "local"
+        ? `The call with ${peer} failed: the connection was lost.`
+        : `The call with ${peer} failed on their side.`;
+    case "media":
+      return `Could not start the call with ${peer}: no camera or microphone.`;
+    default: {
+      const unhandled: never = reason;
+      return String(unhandled);
+    }
+  }
+}
+
+function describeSignaling(status: SignalingStatus, name: string | null): string {
+  switch (status) {
+    case "offline":
+      return "Offline.";
+    case "connecting":
+      return "Connecting to the call service…";
+    case "reconnecting":
+      return "Call service unreachable. Reconnecting…";
+    case "online":
+      return name ? "Ready. Choose someone to call." : "Enter your name to join.";
+    default: {
+      const unhandled: never = status;
+      return String(unhandled);
+    }
+  }
+}
+
+/** The status line for the whole element. */
+export function describeCall(call: CallSummary): string {
+  const peer = call.peer ?? "";
+  switch (call.state) {
+    case CallState.Idle:
+      return describeSignaling(call.signaling, call.name);
+    case CallState.Calling:
+      return `Calling ${peer}…`;
+    case CallState.Ringing:
+      return `${peer} is calling you.`;
+    case CallState.Connecting:
+      return `Connecting to ${peer}…`;
+    case CallState.Connected:
+      return `In a call with ${peer}.`;
+    case CallState.Reconnecting:
+      return `Connection to ${peer} interrupted. Reconnecting…`;
+    case CallState.Ended:
+    case CallState.Failed:
+      return call.endReason && call.endedBy
+        ? describeEnd({
+          reason: call.endReason,
+          by: call.endedBy,
+          direction: call.direction,
+          peer,
+          endedFrom: call.endedFrom,
+        })
+        : "Call ended.";
+    default: {
+      const unhandled: never = call.state;
+      return String(unhandled);
+    }
+  }
+}
+
+/** `m:ss`, or `h:mm:ss` from an hour on. */
+export function formatDuration(ms: number): string {
+  const total = Math.max(0, Math.floor(ms / 1000));
+  const hours = Math.floor(total / 3600);
+  const minutes = Math.floor((total % 3600) / 60);
+  const seconds = String(total % 60).padStart(2, "0");
+  return hours > 0
+    ? `${hours}:${String(minutes).padStart(2, "0")}:${seconds}`
+    : `${minutes}:${seconds}`;
+}
