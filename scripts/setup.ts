@@ -48,7 +48,9 @@ async function ensureNpmPackages() {
   const locked = await mtime(`${root}package-lock.json`);
   if (installed !== 0 && installed >= locked) return;
   // Puppeteer's own browser download cannot work offline; we drive Debian's browsers.
-  await run("npm", ["ci", "--no-audit", "--no-fund"], { PUPPETEER_SKIP_DOWNLOAD: "true" });
+  // Not `npm ci`: the registry lacks some optional rollup platform packages, so the lockfile
+  // cannot list them and `npm ci` would call it out of sync. `npm install` honours the lock.
+  await run("npm", ["install", "--no-audit", "--no-fund"], { PUPPETEER_SKIP_DOWNLOAD: "true" });
 }
 
 async function ensureSystemPackages() {
