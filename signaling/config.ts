@@ -6,6 +6,7 @@
  */
 import { fileURLToPath } from "node:url";
 import type { IceServer } from "./protocol.ts";
+import type { TurnConfig } from "./turn.ts";
 import { LOG_LEVELS, type LogLevel } from "./log.ts";
 import { describeNameProblem } from "./names.ts";
 
@@ -38,6 +39,21 @@ export interface Config {
   tokenSecret: string | null;
   /** Sent with every `id` message (static STUN/TURN servers). */
   iceServers: IceServer[];
+  /**
+   * Short-lived TURN credentials minted per socket and sent in `id` after
+   * `iceServers`; `null` mints none.
+   */
+  turn: TurnConfig | null;
+  /**
+   * Redis shared by every instance of the service (presence and relay across
+   * instances); `null` keeps everything in this process.
+   */
+  redisUrl: string | null;
+  /**
+   * Seconds after an instance stops refreshing its liveness key in Redis (it
+   * died) before the others drop its users. Only used with `redisUrl`.
+   */
+  instanceTtlSeconds: number;
   /** Where the widget build lives (`dist/p2p-call.js`, its map and chunks). */
   distDir: string;
   /** Where the demo pages live. */
@@ -52,15 +68,21 @@ export class ConfigError extends Error {
 
 type Env = Record<string, string | undefined>;
 
+/** Options that only make sense together, gathered until every flag is read. */
+interface Pending {
+  turn: Partial<TurnConfig>;
+}
+
 interface Option {
   flag: string;
   env: string[];
   help: string;
   /** Stores the raw text into the config being built; throws ConfigError on bad input. */
-  apply(config: Config, raw: string, source: string): void;
+  apply(config: Config, raw: string, source: string, pending: Pending): void;
 }
 
 const MIN_TOKEN_SECRET_LENGTH = 16;
+const DEFAULT_TURN_TTL_SECONDS = 3600;
 
 function repoPath(relative: string): string {
   return fileURLToPath(new URL(`../${relative}`, import.meta.url));
@@ -84,6 +106,9 @@ export function defaultConfig(): Config {
     allowedOrigins: null,
     tokenSecret: null,
     iceServers: [],
+    turn: null,
+    redisUrl: null,
+    instanceTtlSeconds: 10,
     distDir: repoPath("dist"),
     demoDir: repoPath("demo"),
     logLevel: "info",
@@ -164,6 +189,52 @@ function iceServers(raw: string, source: string): IceServer[] {
     if (typeof credential === "string") server.credential = credential;
     return server;
   });
+}
+
+function redisUrl(raw: string, source: string): string {
+  const text = raw.trim();
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(text);
+  } catch {
+    // reported below
+  }
+  if (!parsed || (parsed.protocol !== "redis:" && parsed.protocol !== "rediss:") || !parsed.host) {
+    throw new ConfigError(
+      `${source}: "${raw}" is not a Redis URL like redis://127.0.0.1:6379 or rediss://user:pass@host:6380/0`,
+    );
+  }
+  return text;
+}
+
+function turnUrls(raw: string, source: string): string[] {
+  const urls = raw.split(",").map((url) => url.trim()).filter((url) => url !== "");
+  if (urls.length === 0) throw new ConfigError(`${source} must list at least one turn: URL`);
+  for (const url of urls) {
+    if (!/^turns?:\S+$/.test(url)) {
+      throw new ConfigError(`${source}: "${url}" is not a turn: or turns: URL`);
+    }
+  }
+  return urls;
+}
+
+/** Resolves the TURN options into `config.turn`, or explains which half is missing. */
+function resolveTurn(config: Config, draft: Partial<TurnConfig>): void {
+  const { secret, urls, ttlSeconds = DEFAULT_TURN_TTL_SECONDS } = draft;
+  if (secret !== undefined && urls === undefined) {
+    throw new ConfigError(
+      "--turn-secret (P2P_TURN_SECRET) is set but --turn-urls (P2P_TURN_URLS) is not: " +
+        "clients need the TURN server's turn:/turns: URLs along with the credentials",
+    );
+  }
+  if (urls !== undefined && secret === undefined) {
+    throw new ConfigError(
+      "--turn-urls (P2P_TURN_URLS) is set but --turn-secret (P2P_TURN_SECRET) is not: " +
+        "credentials are minted with the secret shared with coturn's static-auth-secret " +
+        "(for a TURN server with fixed credentials, use --ice-servers instead)",
+    );
+  }
+  if (secret !== undefined && urls !== undefined) config.turn = { secret, urls, ttlSeconds };
 }
 
 function checkIceUrl(url: string, source: string): void {
@@ -259,6 +330,36 @@ const OPTIONS: Option[] = [
     apply: (c, raw, source) => c.iceServers = iceServers(raw, source),
   },
   {
+    flag: "turn-secret",
+    env: ["P2P_TURN_SECRET"],
+    help: "mint TURN credentials with this secret (coturn's static-auth-secret)",
+    apply: (_c, raw, source, p) => p.turn.secret = nonEmpty(raw, source),
+  },
+  {
+    flag: "turn-urls",
+    env: ["P2P_TURN_URLS"],
+    help: "comma-separated turn:/turns: URLs the minted credentials are for",
+    apply: (_c, raw, source, p) => p.turn.urls = turnUrls(raw, source),
+  },
+  {
+    flag: "turn-ttl",
+    env: ["P2P_TURN_TTL"],
+    help: `seconds a minted TURN credential stays valid (default ${DEFAULT_TURN_TTL_SECONDS})`,
+    apply: (_c, raw, source, p) => p.turn.ttlSeconds = integer(raw, source, 1),
+  },
+  {
+    flag: "redis-url",
+    env: ["P2P_REDIS_URL", "REDIS_URL"],
+    help: "share presence and relay with other instances through this Redis (default: none)",
+    apply: (c, raw, source) => c.redisUrl = redisUrl(raw, source),
+  },
+  {
+    flag: "instance-ttl",
+    env: ["P2P_INSTANCE_TTL"],
+    help: "seconds before a dead instance's users are dropped, with Redis (default 10)",
+    apply: (c, raw, source) => c.instanceTtlSeconds = integer(raw, source, 1, 3600),
+  },
+  {
     flag: "dist-dir",
     env: ["P2P_DIST_DIR"],
     help: "directory with the widget build (default <repo>/dist)",
@@ -288,7 +389,7 @@ const BY_FLAG = new Map(OPTIONS.map((option) => [option.flag, option]));
 /** One line per option, for `--help`. */
 export function usage(): string {
   const lines = OPTIONS.map((o) =>
-    `  --${o.flag.padEnd(18)} ${o.env.join(", ").padEnd(22)} ${o.help}`
+    `  --${o.flag.padEnd(18)} ${o.env.join(", ").padEnd(24)} ${o.help}`
   );
   return [
     "Usage: deno run --allow-net --allow-read --allow-env signaling/main.ts [options]",
@@ -305,10 +406,11 @@ export function usage(): string {
  */
 export function parseConfig(args: readonly string[], env: Env): Config {
   const config = defaultConfig();
+  const pending: Pending = { turn: {} };
 
   for (const option of OPTIONS) {
     const name = option.env.find((key) => env[key] !== undefined && env[key] !== "");
-    if (name) option.apply(config, env[name]!, name);
+    if (name) option.apply(config, env[name]!, name, pending);
   }
 
   for (let i = 0; i < args.length; i++) {
@@ -323,9 +425,10 @@ export function parseConfig(args: readonly string[], env: Env): Config {
       raw = args[++i];
       if (raw === undefined) throw new ConfigError(`--${flag} needs a value`);
     }
-    option.apply(config, raw, `--${flag}`);
+    option.apply(config, raw, `--${flag}`, pending);
   }
 
+  resolveTurn(config, pending.turn);
   const roomProblem = describeNameProblem(config.defaultRoom, config.limits.maxRoomLength);
   if (roomProblem) throw new ConfigError(`the default room (--room, P2P_ROOM) ${roomProblem}`);
   return config;

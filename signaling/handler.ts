@@ -19,10 +19,12 @@ import {
 import { Session } from "./session.ts";
 import { pathSegments, StaticDir } from "./static.ts";
 import { verifyToken } from "./token.ts";
+import { mintTurnCredentials } from "./turn.ts";
 
 /**
  * Produces the ICE servers for one socket's `id` message. The default returns
- * `config.iceServers`; a TURN setup can mint per-socket credentials here.
+ * `config.iceServers`, plus a freshly minted TURN credential when `config.turn`
+ * is set.
  */
 export type IceServerSource = (socketId: number) => IceServer[] | Promise<IceServer[]>;
 
@@ -36,6 +38,10 @@ export interface HandlerOptions {
 export interface ServiceStats {
   rooms: number;
   sockets: number;
+  /** This instance's id, when several instances share a Redis hub. */
+  instance?: string;
+  /** Whether the shared hub's Redis is reachable; absent for the in-memory hub. */
+  redis?: "connected" | "disconnected";
 }
 
 export interface SignalingHandler {
@@ -63,6 +69,13 @@ function offersSubprotocol(request: Request): boolean {
   return !!offered && offered.split(",").some((p) => p.trim() === SUBPROTOCOL);
 }
 
+function defaultIceServers(config: Config): IceServerSource {
+  const { iceServers, turn } = config;
+  if (!turn) return () => iceServers;
+  // Static servers (typically STUN) first, then this socket's own TURN credential.
+  return async (socketId) => [...iceServers, await mintTurnCredentials(turn, String(socketId))];
+}
+
 export function createHandler(config: Config, options: HandlerOptions = {}): SignalingHandler {
   const log = options.logger ?? new Logger(config.logLevel);
   const hub = options.hub ??
@@ -70,7 +83,7 @@ export function createHandler(config: Config, options: HandlerOptions = {}): Sig
       userlistDelayMs: config.userlistDelayMs,
       maxNameLength: config.limits.maxNameLength,
     });
-  const iceServers: IceServerSource = options.iceServers ?? (() => config.iceServers);
+  const iceServers: IceServerSource = options.iceServers ?? defaultIceServers(config);
   // The bundle keeps one name across builds, so browsers must revalidate it
   // (cheap with ETags) rather than run a stale copy after a deploy.
   const dist = new StaticDir(config.distDir, { cacheControl: "no-cache", cors: true });
@@ -82,15 +95,15 @@ export function createHandler(config: Config, options: HandlerOptions = {}): Sig
   let nextSocketId = 1;
   let shuttingDown = false;
 
-  function track(socket: WebSocket, onClose: (event: CloseEvent) => void): void {
+  /** `onClose` may return a promise (the session leaving its room); `closed` waits for it. */
+  function track(socket: WebSocket, onClose: (event: CloseEvent) => void | Promise<void>): void {
     const closed = new Promise<void>((resolve) => {
       socket.onclose = (event) => {
         sockets.delete(socket);
-        try {
-          onClose(event);
-        } finally {
-          resolve();
-        }
+        Promise.resolve()
+          .then(() => onClose(event))
+          .catch((error) => log.error("close handling failed", { error: String(error) }))
+          .finally(resolve);
       };
     });
     // Errors are followed by a close event, which does the cleanup.
@@ -156,7 +169,7 @@ export function createHandler(config: Config, options: HandlerOptions = {}): Sig
     sessionCount++;
     track(socket, (event) => {
       sessionCount--;
-      session.end(event.code);
+      return session.end(event.code);
     });
     socket.onopen = () => {
       if (shuttingDown) return session.close(CLOSE_GOING_AWAY, "server shutting down");
@@ -198,8 +211,14 @@ export function createHandler(config: Config, options: HandlerOptions = {}): Sig
     try {
       if (url.pathname === "/ws") return await upgrade(request, url);
       if (url.pathname === "/healthz") {
-        const body = { ok: true, protocol: PROTOCOL_VERSION, ...stats() };
-        return new Response(JSON.stringify(body), { headers: HEALTH_HEADERS });
+        const current = stats();
+        // An instance cut off from Redis cannot see the other instances' users.
+        const ok = current.redis !== "disconnected";
+        const body = { ok, protocol: PROTOCOL_VERSION, ...current };
+        return new Response(JSON.stringify(body), {
+          status: ok ? 200 : 503,
+          headers: HEALTH_HEADERS,
+        });
       }
       return await serveStatic(request, url);
     } catch (error) {
@@ -209,7 +228,11 @@ export function createHandler(config: Config, options: HandlerOptions = {}): Sig
   }
 
   function stats(): ServiceStats {
-    return { rooms: hub.stats().rooms, sockets: sessionCount };
+    const { rooms, instance, connected } = hub.stats();
+    const current: ServiceStats = { rooms, sockets: sessionCount };
+    if (instance !== undefined) current.instance = instance;
+    if (connected !== undefined) current.redis = connected ? "connected" : "disconnected";
+    return current;
   }
 
   async function shutdown(): Promise<void> {
@@ -225,7 +248,7 @@ export function createHandler(config: Config, options: HandlerOptions = {}): Sig
     const grace = new Promise<void>((resolve) => timer = setTimeout(resolve, SHUTDOWN_GRACE_MS));
     await Promise.race([Promise.all(sockets.values()), grace]);
     clearTimeout(timer);
-    hub.close();
+    await hub.close();
   }
 
   return Object.assign(handle, { shutdown, stats });

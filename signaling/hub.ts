@@ -1,21 +1,31 @@
 /**
  * Presence and delivery behind one small interface: who is in which room
  * under which name, and how a frame reaches them. The session layer (limits,
- * validation, errors, call bookkeeping) talks only to this interface, so a
- * multi-instance hub (e.g. Redis keys for presence plus pub/sub for delivery,
- * where `find` returns a proxy `Member` that publishes to the instance owning
- * the socket) can replace the in-memory one without touching sessions.
+ * validation, errors, call bookkeeping) talks only to this interface, so the
+ * single-instance hub (memory_hub.ts) and the multi-instance one (redis_hub.ts)
+ * are interchangeable.
+ *
+ * Every operation that may need another machine is async. A session awaits
+ * each operation before it starts the next one, so a socket's frames keep
+ * their order whatever the hub does underneath.
  */
 
-/** The sender of a relayed frame, as its recipient records it. */
+/**
+ * A socket as a recipient remembers its sender (and the sender its
+ * recipient): enough to reach that very socket again, e.g. with a `hang-up`.
+ */
 export interface PeerRef {
-  /** Socket id, unique per service; tells a reused name from the same user. */
-  id: number;
+  /**
+   * The hub's address of the socket, unique across every instance of the
+   * service; tells a reused name from the same user.
+   */
+  id: string;
   name: string;
 }
 
-/** One connected socket, as the hub sees it. */
+/** One connected socket on this instance, as the hub sees it. */
 export interface Member {
+  /** Socket id, unique within this instance. */
   readonly id: number;
   /** Sends a frame the service produced (`userlist`, a chat line). */
   send(frame: string): void;
@@ -24,38 +34,69 @@ export interface Member {
    * `type` and `from` let the recipient track its call peer without parsing.
    */
   deliver(frame: string, type: string, from: PeerRef): void;
-}
-
-export interface Registration {
-  member: Member;
-  room: string;
-  name: string;
+  /**
+   * Closes the socket. A hub uses it when it cannot keep the member's
+   * registration (its name was taken while the hub had lost its presence
+   * store); the client reconnects and registers again.
+   */
+  close(code: number, reason: string): void;
 }
 
 export interface HubStats {
-  /** Rooms with at least one registered member. */
+  /** Rooms with at least one registered member on this instance. */
   rooms: number;
-  /** Registered members across all rooms. */
+  /** Registered members on this instance. */
   members: number;
+  /** For a shared hub: this instance's id among the others. */
+  instance?: string;
+  /** For a shared hub: whether its presence store is reachable right now. */
+  connected?: boolean;
 }
 
 export interface Hub {
   /**
    * Registers `member` in `room` under `wantedName`, or under a made-unique
-   * variant (alice2, alice3, …) if another member has it; returns the name
-   * given. Registering again renames or moves the member and frees its old
-   * name. Every room whose membership changed gets a (coalesced) `userlist`.
+   * variant (alice2, alice3, …) if another member has it; resolves with the
+   * name given. Registering again renames or moves the member and frees its
+   * old name. Every room whose membership changed gets a (coalesced) `userlist`.
    */
-  register(member: Member, room: string, wantedName: string): string;
+  register(member: Member, room: string, wantedName: string): Promise<string>;
   /** Removes the member from its room, if it is registered. */
-  unregister(member: Member): void;
-  /** The member registered as `name` in `room`. */
-  find(room: string, name: string): Member | undefined;
-  /** Where the member with this socket id is registered. */
-  lookup(id: number): Registration | undefined;
-  /** Sends `frame` to every member of `room`. */
-  broadcast(room: string, frame: string): void;
+  unregister(member: Member): Promise<void>;
+  /**
+   * Delivers `frame` from registered `sender` to the member named `target` in
+   * the sender's room. Resolves with the recipient, or undefined (nothing
+   * sent) when nobody there has that name.
+   */
+  relay(sender: Member, target: string, frame: string, type: string): Promise<PeerRef | undefined>;
+  /**
+   * Delivers `frame` from registered `sender` to the socket `peer` if it is
+   * still in the sender's room (whatever its name now); drops it otherwise.
+   */
+  relayToPeer(sender: Member, peer: PeerRef, frame: string, type: string): Promise<void>;
+  /** Sends `frame` to every member of the registered `sender`'s room, sender included. */
+  broadcast(sender: Member, frame: string): Promise<void>;
   stats(): HubStats;
-  /** Cancels pending work (userlist timers); the hub is unusable afterwards. */
-  close(): void;
+  /**
+   * Cancels pending work and gives up this instance's presence; the hub is
+   * unusable afterwards.
+   */
+  close(): Promise<void>;
+}
+
+/**
+ * A hub cannot reach its presence store (e.g. Redis is down). The session
+ * closes the socket with 1013 "try again later" rather than pretend a frame
+ * was delivered.
+ */
+export class HubUnavailableError extends Error {
+  override name = "HubUnavailableError";
+}
+
+/**
+ * A shared hub cannot reach its store at start (e.g. a wrong Redis URL);
+ * the message is worded for the person starting the service.
+ */
+export class HubConnectError extends Error {
+  override name = "HubConnectError";
 }

@@ -6,35 +6,71 @@
  *
  * Prints one JSON line with `"msg":"listening"` and the numeric `"port"` once
  * the socket is bound (tools that start the service with `--port 0` parse it).
+ * With `--redis-url`, it first connects to Redis and exits 1 with a readable
+ * message if Redis cannot be reached.
  */
 import { type Config, ConfigError, parseConfig, usage } from "./config.ts";
 import { createHandler, type HandlerOptions } from "./handler.ts";
+import { type Hub, HubConnectError } from "./hub.ts";
 import { formatLogLine, Logger } from "./log.ts";
 
 export interface RunningServer {
   port: number;
   hostname: string;
+  /** This instance's id among the others sharing Redis; undefined without Redis. */
+  instance: string | undefined;
   /** Closes every socket with 1001, then stops listening. */
   shutdown(): Promise<void>;
 }
 
-/** Starts the service and resolves once it listens. */
-export function startServer(config: Config, options: HandlerOptions = {}): RunningServer {
+/**
+ * The shared Redis hub when `config.redisUrl` is set (loaded only then, so a
+ * single instance never loads the Redis client); else undefined, and the
+ * handler uses its in-memory hub.
+ */
+async function sharedHub(config: Config, logger: Logger): Promise<Hub | undefined> {
+  if (config.redisUrl === null) return undefined;
+  const { RedisHub } = await import("./redis_hub.ts");
+  return await RedisHub.connect({
+    url: config.redisUrl,
+    userlistDelayMs: config.userlistDelayMs,
+    maxNameLength: config.limits.maxNameLength,
+    instanceTtlMs: config.instanceTtlSeconds * 1000,
+    logger,
+  });
+}
+
+/**
+ * Starts the service and resolves once it listens; rejects (with a
+ * HubConnectError) when the configured Redis is unreachable.
+ */
+export async function startServer(
+  config: Config,
+  options: HandlerOptions = {},
+): Promise<RunningServer> {
   const logger = options.logger ?? new Logger(config.logLevel);
-  const handler = createHandler(config, { ...options, logger });
-  const server = Deno.serve({
-    port: config.port,
-    hostname: config.hostname,
-    onListen: () => {},
-    onError: (error) => {
-      logger.error("request failed", { error: String(error) });
-      return new Response("Internal error.\n", { status: 500 });
-    },
-  }, handler);
+  const hub = options.hub ?? await sharedHub(config, logger);
+  const handler = createHandler(config, { ...options, logger, hub });
+  let server: Deno.HttpServer<Deno.NetAddr>;
+  try {
+    server = Deno.serve({
+      port: config.port,
+      hostname: config.hostname,
+      onListen: () => {},
+      onError: (error) => {
+        logger.error("request failed", { error: String(error) });
+        return new Response("Internal error.\n", { status: 500 });
+      },
+    }, handler);
+  } catch (error) {
+    await handler.shutdown();
+    throw error;
+  }
   let stopping: Promise<void> | undefined;
   return {
     port: server.addr.port,
     hostname: server.addr.hostname,
+    instance: handler.stats().instance,
     shutdown: () =>
       stopping ??= (async () => {
         await handler.shutdown();
@@ -43,7 +79,7 @@ export function startServer(config: Config, options: HandlerOptions = {}): Runni
   };
 }
 
-function main(): void {
+async function main(): Promise<void> {
   if (Deno.args.includes("--help") || Deno.args.includes("-h")) {
     console.log(usage());
     return;
@@ -58,12 +94,20 @@ function main(): void {
   }
 
   const logger = new Logger(config.logLevel);
-  const server = startServer(config, { logger });
+  let server: RunningServer;
+  try {
+    server = await startServer(config, { logger });
+  } catch (error) {
+    if (!(error instanceof HubConnectError)) throw error;
+    console.error(`p2p-call signaling: ${error.message}`);
+    Deno.exit(1);
+  }
   // Printed whatever the log level: it is how other tools learn the port.
   console.log(formatLogLine("info", "listening", {
     hostname: server.hostname,
     port: server.port,
     url: `http://${server.hostname}:${server.port}/`,
+    instance: server.instance,
   }));
 
   const stop = async (signal: Deno.Signal) => {
@@ -81,4 +125,4 @@ function main(): void {
   }
 }
 
-if (import.meta.main) main();
+if (import.meta.main) await main();

@@ -2,8 +2,15 @@
  * The single-instance Hub: rooms → name → member in Maps, so every lookup is
  * O(1) and a join storm never scans a room.
  */
-import type { Hub, HubStats, Member, Registration } from "./hub.ts";
+import type { Hub, HubStats, Member, PeerRef } from "./hub.ts";
 import { withSuffix } from "./names.ts";
+
+/** Where a member is registered. */
+export interface Registration {
+  member: Member;
+  room: string;
+  name: string;
+}
 
 interface Room {
   readonly name: string;
@@ -37,7 +44,55 @@ export class InMemoryHub implements Hub {
     this.#options = options;
   }
 
-  register(member: Member, roomName: string, wantedName: string): string {
+  register(member: Member, roomName: string, wantedName: string): Promise<string> {
+    return Promise.resolve(this.registerNow(member, roomName, wantedName));
+  }
+
+  unregister(member: Member): Promise<void> {
+    const current = this.#registrations.get(member.id);
+    if (current) this.#remove(current);
+    return Promise.resolve();
+  }
+
+  relay(sender: Member, target: string, frame: string, type: string): Promise<PeerRef | undefined> {
+    const from = this.#registrations.get(sender.id);
+    const recipient = from && this.find(from.room, target);
+    if (!from || !recipient) return Promise.resolve(undefined);
+    recipient.deliver(frame, type, { id: String(sender.id), name: from.name });
+    return Promise.resolve({ id: String(recipient.id), name: target });
+  }
+
+  relayToPeer(sender: Member, peer: PeerRef, frame: string, type: string): Promise<void> {
+    const from = this.#registrations.get(sender.id);
+    const to = this.#registrations.get(Number(peer.id));
+    // The peer left or moved away: there is no call to end.
+    if (from && to && to.room === from.room) {
+      to.member.deliver(frame, type, { id: String(sender.id), name: from.name });
+    }
+    return Promise.resolve();
+  }
+
+  broadcast(sender: Member, frame: string): Promise<void> {
+    const from = this.#registrations.get(sender.id);
+    const room = from && this.#rooms.get(from.room);
+    if (room) { for (const member of room.members.values()) member.send(frame); }
+    return Promise.resolve();
+  }
+
+  stats(): HubStats {
+    return { rooms: this.#rooms.size, members: this.#registrations.size };
+  }
+
+  close(): Promise<void> {
+    this.#closed = true;
+    for (const room of this.#rooms.values()) clearTimeout(room.userlistTimer);
+    this.#rooms.clear();
+    this.#registrations.clear();
+    return Promise.resolve();
+  }
+
+  /** `register`, synchronously: nothing here waits for another machine. */
+  registerNow(member: Member, roomName: string, wantedName: string): string {
     const current = this.#registrations.get(member.id);
     if (current && current.room === roomName && current.name === wantedName) return wantedName;
     if (current) this.#remove(current);
@@ -50,34 +105,14 @@ export class InMemoryHub implements Hub {
     return name;
   }
 
-  unregister(member: Member): void {
-    const current = this.#registrations.get(member.id);
-    if (current) this.#remove(current);
-  }
-
+  /** The member registered as `name` in `room`. */
   find(room: string, name: string): Member | undefined {
     return this.#rooms.get(room)?.members.get(name);
   }
 
+  /** Where the member with this socket id is registered. */
   lookup(id: number): Registration | undefined {
     return this.#registrations.get(id);
-  }
-
-  broadcast(roomName: string, frame: string): void {
-    const room = this.#rooms.get(roomName);
-    if (!room) return;
-    for (const member of room.members.values()) member.send(frame);
-  }
-
-  stats(): HubStats {
-    return { rooms: this.#rooms.size, members: this.#registrations.size };
-  }
-
-  close(): void {
-    this.#closed = true;
-    for (const room of this.#rooms.values()) clearTimeout(room.userlistTimer);
-    this.#rooms.clear();
-    this.#registrations.clear();
   }
 
   #room(name: string): Room {

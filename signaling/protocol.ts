@@ -42,6 +42,8 @@ export const SERVICE_ONLY_TYPES = ["id", "rejectusername", "userlist", "error"] 
 export const CLOSE_GOING_AWAY = 1001;
 export const CLOSE_POLICY_VIOLATION = 1008;
 export const CLOSE_TOO_LARGE = 1009;
+/** The service cannot serve the socket right now (its presence store is unreachable). */
+export const CLOSE_TRY_AGAIN_LATER = 1013;
 
 // ---- service → client -------------------------------------------------------
 

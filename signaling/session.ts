@@ -5,13 +5,14 @@
  * socket other than the one the protocol routes it to.
  */
 import type { Config } from "./config.ts";
-import type { Hub, Member, PeerRef } from "./hub.ts";
+import { type Hub, HubUnavailableError, type Member, type PeerRef } from "./hub.ts";
 import type { Logger } from "./log.ts";
 import { describeNameProblem } from "./names.ts";
 import { type ClientIntent, type Frame, parseClientMessage, type ProtocolError } from "./parse.ts";
 import {
   CLOSE_POLICY_VIOLATION,
   CLOSE_TOO_LARGE,
+  CLOSE_TRY_AGAIN_LATER,
   type ErrorCode,
   type ErrorMessage,
   type IceServer,
@@ -56,6 +57,12 @@ export class Session implements Member {
   #callPeer: PeerRef | undefined;
   /** Set once the service decided to close; later frames are ignored. */
   #closing = false;
+  /**
+   * The end of this socket's work queue. Hub operations may wait for another
+   * machine, so each frame's work starts only when the previous frame's is
+   * done: that is what keeps a socket's relays in order.
+   */
+  #tail: Promise<void> = Promise.resolve();
 
   constructor(options: SessionOptions) {
     this.id = options.id;
@@ -96,21 +103,29 @@ export class Session implements Member {
   receive(data: string | ArrayBuffer | Blob): void {
     if (this.#closing) return;
     try {
-      this.#receive(data);
+      // Limits apply on arrival, so a flood cannot pile up behind a slow hub.
+      if (!this.#admit(data)) return;
     } catch (error) {
       this.#log.error("frame handling failed", { socket: this.id, error: String(error) });
+      return;
     }
+    void this.#enqueue(() => this.#handle(data as string));
   }
 
-  /** The socket closed (by either side, or by the heartbeat): leave the room. */
-  end(code: number): void {
+  /**
+   * The socket closed (by either side, or by the heartbeat): leave the room
+   * once the frames that arrived before the close are handled. Never rejects.
+   */
+  end(code: number): Promise<void> {
     this.#closing = true;
-    this.#hub.unregister(this);
-    if (this.#name === undefined) {
-      this.#log.debug("disconnect", { socket: this.id, code });
-    } else {
-      this.#log.info("leave", { socket: this.id, room: this.#room, name: this.#name, code });
-    }
+    return this.#enqueue(async () => {
+      await this.#hub.unregister(this);
+      if (this.#name === undefined) {
+        this.#log.debug("disconnect", { socket: this.id, code });
+      } else {
+        this.#log.info("leave", { socket: this.id, room: this.#room, name: this.#name, code });
+      }
+    });
   }
 
   /** Closes the socket; used by graceful shutdown. */
@@ -123,68 +138,116 @@ export class Session implements Member {
     }
   }
 
-  #receive(data: string | ArrayBuffer | Blob): void {
+  /** Rate, size and frame kind; true when the frame is a text frame worth handling. */
+  #admit(data: string | ArrayBuffer | Blob): boolean {
     switch (this.#limiter.admit()) {
       case "accept":
         break;
       case "drop":
-        return;
+        return false;
       case "drop-and-notify":
         this.#log.warn("rate limited", { socket: this.id });
-        this.#sendError(
+        this.#enqueueError(
           "rate-limited",
           "Too many messages: some were dropped. Slow down or you will be disconnected.",
         );
-        return;
+        return false;
       case "disconnect":
         this.#log.warn("disconnecting flooder", { socket: this.id });
-        this.#sendError("rate-limited", "Too many messages for too long: disconnecting.");
-        this.close(CLOSE_POLICY_VIOLATION, "rate limit exceeded");
-        return;
+        this.#enqueueError("rate-limited", "Too many messages for too long: disconnecting.");
+        this.#closeAfterQueue(CLOSE_POLICY_VIOLATION, "rate limit exceeded");
+        return false;
     }
 
     const max = this.#config.limits.maxFrameBytes;
     if (exceedsBytes(data, max)) {
       this.#log.warn("frame too large", { socket: this.id });
-      this.#sendError("too-large", `Frames may be at most ${max} bytes: disconnecting.`);
-      this.close(CLOSE_TOO_LARGE, "frame too large");
-      return;
+      this.#enqueueError("too-large", `Frames may be at most ${max} bytes: disconnecting.`);
+      this.#closeAfterQueue(CLOSE_TOO_LARGE, "frame too large");
+      return false;
     }
     if (typeof data !== "string") {
-      this.#sendError("binary-unsupported", "Only text frames carrying JSON are supported.");
-      return;
+      this.#enqueueError("binary-unsupported", "Only text frames carrying JSON are supported.");
+      return false;
     }
-
-    const intent = parseClientMessage(data, this.#config.limits);
-    if (intent.kind === "error") return this.#reject(intent);
-    this.#act(intent);
+    return true;
   }
 
-  #act(intent: ClientIntent): void {
-    if (intent.kind === "register") return this.#register(intent.name, intent.room);
+  /** Runs `task` after every task queued before it; never rejects. */
+  #enqueue(task: () => void | Promise<void>): Promise<void> {
+    const run = async () => {
+      try {
+        await task();
+      } catch (error) {
+        if (error instanceof HubUnavailableError) this.#onHubUnavailable(error);
+        else this.#log.error("frame handling failed", { socket: this.id, error: String(error) });
+      }
+    };
+    this.#tail = this.#tail.then(run);
+    return this.#tail;
+  }
+
+  /** An error frame, in order with the answers to earlier frames. */
+  #enqueueError(code: ErrorCode, message: string): void {
+    void this.#enqueue(() => this.#sendError(code, message));
+  }
+
+  /**
+   * Closes once earlier frames are handled (so their relays still go out),
+   * ignoring every frame that arrives meanwhile.
+   */
+  #closeAfterQueue(code: number, reason: string): void {
+    this.#closing = true;
+    void this.#enqueue(() => this.close(code, reason));
+  }
+
+  /**
+   * The presence store is unreachable, so the socket cannot be served
+   * correctly: it is closed with 1013 "try again later", and the client
+   * reconnects and registers again once the store is back.
+   */
+  #onHubUnavailable(error: HubUnavailableError): void {
+    if (this.#socket.readyState !== WebSocket.OPEN) {
+      this.#log.debug("hub failure after close", { socket: this.id, error: String(error) });
+      return;
+    }
+    this.#log.error("hub unavailable: closing socket", { socket: this.id, error: String(error) });
+    this.close(CLOSE_TRY_AGAIN_LATER, "signaling temporarily unavailable");
+  }
+
+  async #handle(data: string): Promise<void> {
+    const intent = parseClientMessage(data, this.#config.limits);
+    if (intent.kind === "error") return this.#reject(intent);
+    await this.#act(intent);
+  }
+
+  async #act(intent: ClientIntent): Promise<void> {
+    if (intent.kind === "register") return await this.#register(intent.name, intent.room);
 
     const room = this.#room;
     const name = this.#name;
     if (room === undefined || name === undefined) {
       return this.#sendError("not-registered", 'Send a "username" message before anything else.');
     }
-    const me: PeerRef = { id: this.id, name };
 
     switch (intent.kind) {
       case "chat":
-        this.#hub.broadcast(room, stamp(intent.frame, name));
+        await this.#hub.broadcast(this, stamp(intent.frame, name));
         return;
       case "hang-up-peer": {
         const peer = this.#callPeer;
         this.#callPeer = undefined;
-        const registration = peer && this.#hub.lookup(peer.id);
-        // No current call, or the peer left or moved away: nothing to end.
-        if (!registration || registration.room !== room) return;
-        registration.member.deliver(stamp(intent.frame, name), "hang-up", me);
+        // No current call: nothing to end. (The hub drops it if the peer left or moved away.)
+        if (peer) await this.#hub.relayToPeer(this, peer, stamp(intent.frame, name), "hang-up");
         return;
       }
       case "relay": {
-        const recipient = this.#hub.find(room, intent.target);
+        const recipient = await this.#hub.relay(
+          this,
+          intent.target,
+          stamp(intent.frame, name),
+          intent.type,
+        );
         if (!recipient) {
           return this.#sendError(
             "unknown-target",
@@ -192,9 +255,8 @@ export class Session implements Member {
             intent.target,
           );
         }
-        recipient.deliver(stamp(intent.frame, name), intent.type, me);
         if (intent.type === "video-offer" || intent.type === "video-answer") {
-          this.#callPeer = { id: recipient.id, name: intent.target };
+          this.#callPeer = recipient;
         } else if (intent.type === "hang-up" && this.#callPeer?.id === recipient.id) {
           this.#callPeer = undefined;
         }
@@ -203,7 +265,7 @@ export class Session implements Member {
     }
   }
 
-  #register(wantedName: string, requestedRoom: string | undefined): void {
+  async #register(wantedName: string, requestedRoom: string | undefined): Promise<void> {
     const room = requestedRoom ?? this.#queryRoom ?? this.#config.defaultRoom;
     if (requestedRoom === undefined && this.#queryRoom !== undefined) {
       // `?room=` is validated here rather than at the upgrade, because a
@@ -212,7 +274,7 @@ export class Session implements Member {
       if (problem) return this.#sendError("invalid-name", `The room name ${problem}.`);
     }
     const previous = { room: this.#room, name: this.#name };
-    const name = this.#hub.register(this, room, wantedName);
+    const name = await this.#hub.register(this, room, wantedName);
     if (previous.room !== undefined && previous.room !== room) this.#callPeer = undefined;
     this.#room = room;
     this.#name = name;

@@ -89,9 +89,9 @@ export class TestService implements AsyncDisposable {
   }
 }
 
-export function startTestService(
+export async function startTestService(
   overrides: ConfigOverrides = {},
   options: HandlerOptions = {},
 ): Promise<TestService> {
-  return Promise.resolve(new TestService(startServer(testConfig(overrides), options)));
+  return new TestService(await startServer(testConfig(overrides), options));
 }

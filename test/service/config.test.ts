@@ -21,6 +21,9 @@ Deno.test("config: with no flags and no environment the service listens on 0.0.0
   assertEquals(config.allowedOrigins, null);
   assertEquals(config.tokenSecret, null);
   assertEquals(config.iceServers, []);
+  assertEquals(config.turn, null);
+  assertEquals(config.redisUrl, null);
+  assertEquals(config.instanceTtlSeconds, 10);
 });
 
 Deno.test("config: every option can be set by flag, as --name value or --name=value", () => {
@@ -49,6 +52,15 @@ Deno.test("config: every option can be set by flag, as --name value or --name=va
     "0123456789abcdef",
     "--ice-servers",
     "stun:stun.example.org:3478",
+    "--turn-secret",
+    "turn-shared-secret",
+    "--turn-urls",
+    "turn:turn.example.org:3478?transport=udp, turns:turn.example.org:5349",
+    "--turn-ttl=600",
+    "--redis-url",
+    "redis://127.0.0.1:6380/2",
+    "--instance-ttl",
+    "4",
     "--dist-dir",
     "/tmp/dist",
     "--demo-dir",
@@ -72,6 +84,13 @@ Deno.test("config: every option can be set by flag, as --name value or --name=va
     allowedOrigins: ["https://a.example", "http://localhost:8000"],
     tokenSecret: "0123456789abcdef",
     iceServers: [{ urls: "stun:stun.example.org:3478" }],
+    turn: {
+      secret: "turn-shared-secret",
+      urls: ["turn:turn.example.org:3478?transport=udp", "turns:turn.example.org:5349"],
+      ttlSeconds: 600,
+    },
+    redisUrl: "redis://127.0.0.1:6380/2",
+    instanceTtlSeconds: 4,
     distDir: "/tmp/dist",
     demoDir: "/tmp/demo",
     logLevel: "silent",
@@ -96,6 +115,43 @@ Deno.test("config: environment variables apply, flags win over them, empty varia
   assertEquals(config.allowedOrigins, ["https://b.example"]);
   assertEquals(config.tokenSecret, "a-long-enough-secret");
   assertEquals(config.logLevel, "warn");
+});
+
+Deno.test("config: TURN and Redis settings come from the environment too; REDIS_URL works, P2P_REDIS_URL wins", () => {
+  const env = {
+    P2P_TURN_SECRET: "s3cret",
+    P2P_TURN_URLS: "turn:127.0.0.1:3478",
+    REDIS_URL: "redis://redis.internal:6379",
+    P2P_INSTANCE_TTL: "20",
+  };
+  const config = parseConfig([], env);
+  assertEquals(config.turn, { secret: "s3cret", urls: ["turn:127.0.0.1:3478"], ttlSeconds: 3600 });
+  assertEquals(config.redisUrl, "redis://redis.internal:6379");
+  assertEquals(config.instanceTtlSeconds, 20);
+  const both = { ...env, P2P_REDIS_URL: "rediss://user:pw@redis.example:6380" };
+  assertEquals(parseConfig([], both).redisUrl, "rediss://user:pw@redis.example:6380");
+  assertEquals(parseConfig(["--turn-ttl", "60"], env).turn?.ttlSeconds, 60);
+});
+
+Deno.test("config: a TURN secret without URLs, or URLs without a secret, is refused", () => {
+  throws(
+    () => parseConfig(["--turn-secret", "s3cret"], {}),
+    configError(
+      /--turn-secret \(P2P_TURN_SECRET\) is set but --turn-urls \(P2P_TURN_URLS\) is not/,
+    ),
+  );
+  throws(
+    () => parseConfig([], { P2P_TURN_URLS: "turn:t.example:3478" }),
+    configError(
+      /--turn-urls \(P2P_TURN_URLS\) is set but --turn-secret \(P2P_TURN_SECRET\) is not/,
+    ),
+  );
+  throws(
+    () => parseConfig(["--turn-ttl", "60"], { P2P_TURN_URLS: "turn:t.example:3478" }),
+    configError(/--turn-secret/),
+  );
+  // A TTL alone changes nothing and is not an error.
+  assertEquals(parseConfig(["--turn-ttl", "60"], {}).turn, null);
 });
 
 Deno.test("config: PORT is honoured (as platforms set it) but P2P_PORT wins", () => {
@@ -136,6 +192,18 @@ Deno.test("config: bad values are refused with a message naming the flag or vari
     [["--ice-servers", "[nope"], {}, /--ice-servers is not valid JSON/],
     [["--ice-servers", "http://x"], {}, /not a stun:, stuns:, turn: or turns: URL/],
     [["--log-level", "loud"], {}, /--log-level must be one of debug, info, warn, error, silent/],
+    [["--turn-secret", " "], {}, /--turn-secret must not be empty/],
+    [
+      ["--turn-urls", "stun:s.example:3478"],
+      {},
+      /"stun:s.example:3478" is not a turn: or turns: URL/,
+    ],
+    [["--turn-urls", " , "], {}, /--turn-urls must list at least one turn: URL/],
+    [["--turn-ttl", "0"], {}, /--turn-ttl must be a whole number at least 1/],
+    [[], { P2P_TURN_TTL: "1h" }, /P2P_TURN_TTL must be a whole number/],
+    [["--redis-url", "localhost:6379"], {}, /--redis-url: "localhost:6379" is not a Redis URL/],
+    [[], { REDIS_URL: "http://r.example" }, /REDIS_URL: "http:\/\/r.example" is not a Redis URL/],
+    [["--instance-ttl", "0"], {}, /--instance-ttl must be a whole number 1-3600/],
   ];
   for (const [args, env, pattern] of cases) {
     throws(
@@ -154,8 +222,22 @@ Deno.test("config: unknown flags, stray arguments and missing values are refused
 
 Deno.test("config: usage lists every flag with its environment variable", () => {
   const text = usage();
-  for (const flag of ["--port", "--host", "--room", "--token-secret", "--allowed-origins"]) {
+  const flags = [
+    "--port",
+    "--host",
+    "--room",
+    "--token-secret",
+    "--allowed-origins",
+    "--turn-secret",
+    "--turn-urls",
+    "--turn-ttl",
+    "--redis-url",
+    "--instance-ttl",
+  ];
+  for (const flag of flags) {
     if (!text.includes(flag)) throw new Error(`usage lacks ${flag}`);
   }
-  if (!text.includes("P2P_TOKEN_SECRET")) throw new Error("usage lacks env names");
+  for (const name of ["P2P_TOKEN_SECRET", "P2P_REDIS_URL", "REDIS_URL", "P2P_TURN_SECRET"]) {
+    if (!text.includes(name)) throw new Error(`usage lacks ${name}`);
+  }
 });

@@ -19,6 +19,8 @@ class FakeMember implements Member {
     this.delivered.push({ frame, type, from });
   }
 
+  close(): void {}
+
   userlists(): string[][] {
     return this.frames.filter((f) => f.startsWith('{"type":"userlist"')).map((f) =>
       JSON.parse(f).users
@@ -34,38 +36,38 @@ function hub(userlistDelayMs = 0) {
   return new InMemoryHub({ userlistDelayMs, maxNameLength: 64 });
 }
 
-Deno.test("hub: names are unique per room; a taken name gets the next free number", () => {
+Deno.test("hub: names are unique per room; a taken name gets the next free number", async () => {
   const presence = hub();
   try {
-    const names = Array.from(
-      { length: 4 },
-      () => presence.register(new FakeMember(), "lobby", "guest"),
-    );
+    const names = [];
+    for (let i = 0; i < 4; i++) {
+      names.push(await presence.register(new FakeMember(), "lobby", "guest"));
+    }
     assertEquals(names, ["guest", "guest2", "guest3", "guest4"]);
-    strictEqual(presence.register(new FakeMember(), "other", "guest"), "guest");
+    strictEqual(await presence.register(new FakeMember(), "other", "guest"), "guest");
     assertEquals(presence.stats(), { rooms: 2, members: 5 });
   } finally {
-    presence.close();
+    await presence.close();
   }
 });
 
-Deno.test("hub: re-registering renames or moves the member and frees its old name", () => {
+Deno.test("hub: re-registering renames or moves the member and frees its old name", async () => {
   const presence = hub();
   try {
     const alice = new FakeMember();
-    presence.register(alice, "lobby", "alice");
-    strictEqual(presence.register(alice, "lobby", "carol"), "carol");
+    await presence.register(alice, "lobby", "alice");
+    strictEqual(await presence.register(alice, "lobby", "carol"), "carol");
     strictEqual(presence.find("lobby", "alice"), undefined);
     strictEqual(presence.find("lobby", "carol"), alice);
-    strictEqual(presence.register(new FakeMember(), "lobby", "alice"), "alice");
-    strictEqual(presence.register(alice, "hall", "carol"), "carol");
+    strictEqual(await presence.register(new FakeMember(), "lobby", "alice"), "alice");
+    strictEqual(await presence.register(alice, "hall", "carol"), "carol");
     strictEqual(presence.find("lobby", "carol"), undefined);
     assertEquals(presence.lookup(alice.id)?.room, "hall");
-    presence.unregister(alice);
+    await presence.unregister(alice);
     strictEqual(presence.lookup(alice.id), undefined);
     assertEquals(presence.stats(), { rooms: 1, members: 1 });
   } finally {
-    presence.close();
+    await presence.close();
   }
 });
 
@@ -74,7 +76,7 @@ Deno.test("hub: a join storm yields one userlist per member, not one per join", 
   try {
     const members = Array.from({ length: 200 }, () => new FakeMember());
     const last = members.at(-1)!.nextUserlist();
-    members.forEach((member, i) => presence.register(member, "lobby", `user${i}`));
+    members.forEach((member, i) => presence.registerNow(member, "lobby", `user${i}`));
     await last;
     for (const member of members) {
       assertEquals(member.userlists().length, 1);
@@ -90,8 +92,8 @@ Deno.test("hub: the userlist is in join order and lists registered members only"
   try {
     const [a, b] = [new FakeMember(), new FakeMember()];
     const listed = b.nextUserlist();
-    presence.register(a, "lobby", "zed");
-    presence.register(b, "lobby", "amy");
+    presence.registerNow(a, "lobby", "zed");
+    presence.registerNow(b, "lobby", "amy");
     await listed;
     assertEquals(b.userlists(), [["zed", "amy"]]);
   } finally {
@@ -99,25 +101,53 @@ Deno.test("hub: the userlist is in join order and lists registered members only"
   }
 });
 
-Deno.test("hub: a room that empties is forgotten along with its pending userlist", () => {
+Deno.test("hub: a room that empties is forgotten along with its pending userlist", async () => {
   const presence = hub(10_000);
   const member = new FakeMember();
-  presence.register(member, "lobby", "solo");
-  presence.unregister(member);
+  await presence.register(member, "lobby", "solo");
+  await presence.unregister(member);
   assertEquals(presence.stats(), { rooms: 0, members: 0 });
   // No close(): the 10 s timer must already be gone, or the op sanitizer fails this test.
 });
 
-Deno.test("hub: broadcast reaches every member of the room and nobody else", () => {
-  const presence = hub();
+Deno.test("hub: broadcast reaches every member of the sender's room and nobody else", async () => {
+  const presence = hub(10_000);
   try {
     const [a, b, c] = [new FakeMember(), new FakeMember(), new FakeMember()];
-    presence.register(a, "lobby", "a");
-    presence.register(b, "lobby", "b");
-    presence.register(c, "hall", "c");
-    presence.broadcast("lobby", "hello");
+    await presence.register(a, "lobby", "a");
+    await presence.register(b, "lobby", "b");
+    await presence.register(c, "hall", "c");
+    await presence.broadcast(b, "hello");
     assertEquals([a.frames, b.frames, c.frames], [["hello"], ["hello"], []]);
   } finally {
-    presence.close();
+    await presence.close();
+  }
+});
+
+Deno.test("hub: relay reaches the named member of the sender's room, stamped with the sender's address", async () => {
+  const presence = hub(10_000);
+  try {
+    const [a, b, c] = [new FakeMember(), new FakeMember(), new FakeMember()];
+    await presence.register(a, "lobby", "a");
+    await presence.register(b, "lobby", "b");
+    await presence.register(c, "hall", "c");
+    const recipient = await presence.relay(a, "b", "offer", "video-offer");
+    assertEquals(recipient, { id: String(b.id), name: "b" });
+    assertEquals(b.delivered, [{
+      frame: "offer",
+      type: "video-offer",
+      from: { id: String(a.id), name: "a" },
+    }]);
+    strictEqual(await presence.relay(a, "c", "offer", "video-offer"), undefined);
+    strictEqual(c.delivered.length, 0);
+    // relayToPeer reaches the socket whatever its name now, but not in another room.
+    await presence.register(b, "lobby", "bea");
+    await presence.relayToPeer(a, recipient!, "bye", "hang-up");
+    strictEqual(b.delivered.at(-1)?.frame, "bye");
+    await presence.register(b, "hall", "bea");
+    await presence.relayToPeer(a, recipient!, "bye again", "hang-up");
+    strictEqual(b.delivered.length, 2);
+  } finally {
+    await presence.close();
   }
 });

@@ -1,0 +1,481 @@
+/**
+ * The multi-instance Hub: any number of service instances sharing one Redis
+ * act as one service.
+ *
+ * - Presence: one Redis hash per room (name → owning socket), claimed by a Lua
+ *   script, so names are unique across instances. Each instance also keeps
+ *   its own members in Maps, so a frame between two sockets of one instance
+ *   never leaves the process.
+ * - Targeted relay to a socket on another instance: one script looks up the
+ *   name and publishes the frame on the owning instance's channel. A socket's
+ *   frames go out one after another on one connection (the session awaits
+ *   each), and Redis delivers one publisher's messages in order.
+ * - Membership changes and chat lines go to a per-room channel that an
+ *   instance subscribes to while it has members in that room; on a change
+ *   each instance sends its own members a coalesced userlist read from Redis.
+ * - Liveness (redis_liveness.ts) purges the members of instances that died.
+ * - When Redis comes back after an outage (perhaps restarted empty), the
+ *   instance writes its members back ("resync").
+ */
+import { type Hub, type HubStats, HubUnavailableError, type Member, type PeerRef } from "./hub.ts";
+import type { Logger } from "./log.ts";
+import { withSuffix } from "./names.ts";
+import { connectRedis, type RedisConnections } from "./redis_client.ts";
+import {
+  addressOfValue,
+  aliveKey,
+  decodeRelay,
+  decodeRoomEvent,
+  encodeChat,
+  encodeRelay,
+  encodeRelayBody,
+  instanceChannel,
+  instanceMembersKey,
+  INSTANCES_KEY,
+  newInstanceId,
+  parseAddress,
+  PREFIX,
+  type RelayHeader,
+  roomChannel,
+  roomKey,
+  roomOfChannel,
+  SEQUENCE_KEY,
+  sequenceOfValue,
+  socketAddress,
+} from "./redis_keys.ts";
+import { InstanceLiveness } from "./redis_liveness.ts";
+import { RoomSubscriptions } from "./redis_subscriptions.ts";
+import { ExclusiveGate } from "./exclusive_gate.ts";
+import { CLAIM, PURGE, RELAY, RELEASE, RESYNC } from "./redis_scripts.ts";
+import { CLOSE_TRY_AGAIN_LATER } from "./protocol.ts";
+
+export interface RedisHubOptions {
+  url: string;
+  /** How long a room gathers membership changes before one `userlist` per member. */
+  userlistDelayMs: number;
+  maxNameLength: number;
+  /** Liveness TTL: a dead instance's members are purged within 4/3 of it. */
+  instanceTtlMs: number;
+  logger: Logger;
+}
+
+/** A member of this instance, and what Redis holds for it. */
+interface LocalMember {
+  member: Member;
+  room: string;
+  name: string;
+  /** Its value in the room hash: "<instance>:<socket>:<seq>". */
+  value: string;
+}
+
+/** A room with members (or a registration under way) on this instance. */
+interface LocalRoom {
+  readonly name: string;
+  readonly members: Map<string, Member>;
+  /** Registrations into this room that have not finished. */
+  pending: number;
+  /** Next suffix to try per wanted name (see InMemoryHub). */
+  readonly nextSuffix: Map<string, number>;
+  userlistTimer: ReturnType<typeof setTimeout> | undefined;
+}
+
+/** Candidate names tried per claim round trip. */
+const CANDIDATES_PER_CLAIM = 32;
+
+export class RedisHub implements Hub {
+  readonly instanceId: string;
+  #redis: RedisConnections;
+  #options: RedisHubOptions;
+  #log: Logger;
+  #liveness: InstanceLiveness;
+  #members = new Map<number, LocalMember>();
+  #rooms = new Map<string, LocalRoom>();
+  #subscriptions: RoomSubscriptions;
+  /** Claims and releases are shared; the write-back after an outage is exclusive. */
+  #gate = new ExclusiveGate();
+  #resyncing: Promise<void> | undefined;
+  /** A resync failed or was asked for during another one: run (again). */
+  #resyncWanted = false;
+  #closed = false;
+
+  /**
+   * Connects to Redis, announces this instance and starts its liveness;
+   * throws a HubConnectError with a readable message if Redis is unreachable.
+   */
+  static async connect(options: RedisHubOptions): Promise<RedisHub> {
+    // Reconnects can only happen once the hub exists, but the callback comes first.
+    const created: { hub?: RedisHub } = {};
+    const redis = await connectRedis({
+      url: options.url,
+      logger: options.logger,
+      onReconnect: (connection) => {
+        if (created.hub) created.hub.#reconnected(connection);
+      },
+    });
+    const hub = created.hub = new RedisHub(redis, options);
+    try {
+      await redis.subscriber.subscribe(instanceChannel(hub.instanceId), hub.#onRelayMessage);
+      await hub.#liveness.start();
+    } catch (error) {
+      await hub.#liveness.stop();
+      await redis.close();
+      throw error;
+    }
+    options.logger.info("joined redis", { instance: hub.instanceId });
+    return hub;
+  }
+
+  private constructor(redis: RedisConnections, options: RedisHubOptions) {
+    this.instanceId = newInstanceId();
+    this.#redis = redis;
+    this.#options = options;
+    this.#log = options.logger;
+    this.#subscriptions = new RoomSubscriptions(redis.subscriber, this.#onRoomMessage);
+    this.#liveness = new InstanceLiveness({
+      commands: redis.commands,
+      instanceId: this.instanceId,
+      ttlMs: options.instanceTtlMs,
+      logger: options.logger,
+      onBeat: (lapsed) => {
+        if (lapsed) this.#log.warn("instance liveness lapsed; writing members back");
+        if (lapsed || this.#resyncWanted) this.#resync();
+      },
+    });
+  }
+
+  async register(member: Member, roomName: string, wantedName: string): Promise<string> {
+    const current = this.#members.get(member.id);
+    if (current && current.room === roomName && current.name === wantedName) return wantedName;
+    const room = this.#localRoom(roomName);
+    room.pending++;
+    try {
+      return await this.#membership(async () => {
+        // Subscribed before the claim, so no change announced after it is missed.
+        await this.#syncSubscription(roomName);
+        const { name, value } = await this.#claim(member, room, wantedName, current);
+        if (current) this.#forget(current);
+        room.members.set(name, member);
+        this.#members.set(member.id, { member, room: roomName, name, value });
+        return name;
+      });
+    } finally {
+      room.pending--;
+      this.#dropIfEmpty(room);
+    }
+  }
+
+  async unregister(member: Member): Promise<void> {
+    const current = this.#members.get(member.id);
+    if (!current) return;
+    // Forgotten locally first: nothing is delivered to it from now on. If Redis
+    // cannot be told, the next resync drops the entry.
+    this.#forget(current);
+    await this.#membership(() =>
+      RELEASE.run(
+        this.#redis.commands,
+        [roomKey(current.room), instanceMembersKey(this.instanceId)],
+        [current.name, current.value, roomChannel(current.room)],
+      )
+    );
+  }
+
+  async relay(
+    sender: Member,
+    target: string,
+    frame: string,
+    type: string,
+  ): Promise<PeerRef | undefined> {
+    const from = this.#members.get(sender.id);
+    if (!from) return undefined;
+    const me = this.#peerRef(from);
+    const local = this.#rooms.get(from.room)?.members.get(target);
+    if (local) {
+      local.deliver(frame, type, me);
+      return { id: socketAddress(this.instanceId, local.id), name: target };
+    }
+    const header: RelayHeader = { room: from.room, name: target, type, from: me };
+    const value = await this.#call(() =>
+      RELAY.run(
+        this.#redis.commands,
+        [roomKey(from.room)],
+        [target, PREFIX, encodeRelayBody(header, frame)],
+      )
+    );
+    return typeof value === "string" ? { id: addressOfValue(value), name: target } : undefined;
+  }
+
+  async relayToPeer(sender: Member, peer: PeerRef, frame: string, type: string): Promise<void> {
+    const from = this.#members.get(sender.id);
+    if (!from) return;
+    const header: RelayHeader = { room: from.room, name: null, type, from: this.#peerRef(from) };
+    const { instance, socket } = parseAddress(peer.id);
+    if (instance === this.instanceId) return this.#deliverTo(socket, header, frame);
+    await this.#call(() =>
+      this.#redis.commands.publish(instanceChannel(instance), encodeRelay(peer.id, header, frame))
+    );
+  }
+
+  async broadcast(sender: Member, frame: string): Promise<void> {
+    const from = this.#members.get(sender.id);
+    if (!from) return;
+    // Own members directly (in order with this sender's direct relays to them),
+    // everyone else's through the room channel.
+    for (const member of this.#rooms.get(from.room)?.members.values() ?? []) member.send(frame);
+    await this.#call(() =>
+      this.#redis.commands.publish(roomChannel(from.room), encodeChat(this.instanceId, frame))
+    );
+  }
+
+  stats(): HubStats {
+    let rooms = 0;
+    for (const room of this.#rooms.values()) if (room.members.size > 0) rooms++;
+    return {
+      rooms,
+      members: this.#members.size,
+      instance: this.instanceId,
+      connected: this.#redis.ready,
+    };
+  }
+
+  /** Gives up this instance's members in Redis (others see them leave), then disconnects. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const room of this.#rooms.values()) clearTimeout(room.userlistTimer);
+    await this.#liveness.stop();
+    await this.#resyncing;
+    try {
+      await PURGE.run(this.#redis.commands, [INSTANCES_KEY], [PREFIX, this.instanceId]);
+    } catch (error) {
+      // Redis is away: the other instances purge us once our liveness key expires.
+      this.#log.warn("could not remove members from redis", { error: String(error) });
+    }
+    this.#members.clear();
+    this.#rooms.clear();
+    await this.#redis.close();
+  }
+
+  // ---- presence ----------------------------------------------------------------
+
+  async #claim(
+    member: Member,
+    room: LocalRoom,
+    wanted: string,
+    current: LocalMember | undefined,
+  ): Promise<{ name: string; value: string }> {
+    const max = this.#options.maxNameLength;
+    let suffix = room.nextSuffix.get(wanted) ?? 2;
+    /** The suffix of each candidate; 0 for the wanted name itself. */
+    let suffixes = [0];
+    while (true) {
+      while (suffixes.length < CANDIDATES_PER_CLAIM) suffixes.push(suffix++);
+      const candidates = suffixes.map((n) => n === 0 ? wanted : withSuffix(wanted, n, max));
+      const claimed = await this.#call(() =>
+        CLAIM.run(
+          this.#redis.commands,
+          [
+            roomKey(room.name),
+            instanceMembersKey(this.instanceId),
+            SEQUENCE_KEY,
+            roomKey(current?.room ?? room.name),
+          ],
+          [
+            socketAddress(this.instanceId, member.id),
+            current?.value ?? "",
+            current?.name ?? "",
+            room.name,
+            roomChannel(room.name),
+            roomChannel(current?.room ?? room.name),
+            ...candidates,
+          ],
+        )
+      );
+      if (Array.isArray(claimed)) {
+        const [name, value] = claimed as [string, string];
+        const taken = suffixes[candidates.indexOf(name)];
+        if (taken > 0) room.nextSuffix.set(wanted, taken + 1);
+        return { name, value };
+      }
+      suffixes = [];
+    }
+  }
+
+  #localRoom(name: string): LocalRoom {
+    let room = this.#rooms.get(name);
+    if (!room) {
+      room = {
+        name,
+        members: new Map(),
+        pending: 0,
+        nextSuffix: new Map(),
+        userlistTimer: undefined,
+      };
+      this.#rooms.set(name, room);
+    }
+    return room;
+  }
+
+  /** Removes a member from this instance's maps (not from Redis). */
+  #forget(registration: LocalMember): void {
+    this.#members.delete(registration.member.id);
+    const room = this.#rooms.get(registration.room);
+    if (!room) return;
+    if (room.members.get(registration.name) === registration.member) {
+      room.members.delete(registration.name);
+    }
+    this.#dropIfEmpty(room);
+  }
+
+  #dropIfEmpty(room: LocalRoom): void {
+    if (room.members.size > 0 || room.pending > 0 || this.#rooms.get(room.name) !== room) return;
+    clearTimeout(room.userlistTimer);
+    this.#rooms.delete(room.name);
+    this.#syncSubscription(room.name).catch((error) => {
+      this.#log.debug("unsubscribe failed", { room: room.name, error: String(error) });
+    });
+  }
+
+  /** Subscribes to a room's channel while the room has members here, and only then. */
+  #syncSubscription(room: string): Promise<void> {
+    return this.#call(() =>
+      this.#subscriptions.sync(room, () => this.#rooms.has(room) && !this.#closed)
+    );
+  }
+
+  // ---- delivery ------------------------------------------------------------------
+
+  #peerRef(registration: LocalMember): PeerRef {
+    return { id: socketAddress(this.instanceId, registration.member.id), name: registration.name };
+  }
+
+  #onRelayMessage = (message: string): void => {
+    const envelope = decodeRelay(message);
+    if (!envelope) return this.#log.warn("malformed relay message from redis");
+    this.#deliverTo(envelope.socket, envelope.header, envelope.frame);
+  };
+
+  /** Delivers a relayed frame if its recipient is still where the sender saw it. */
+  #deliverTo(socket: number, header: RelayHeader, frame: string): void {
+    const recipient = this.#members.get(socket);
+    if (!recipient || recipient.room !== header.room) return;
+    if (header.name !== null && recipient.name !== header.name) return;
+    recipient.member.deliver(frame, header.type, header.from);
+  }
+
+  #onRoomMessage = (message: string, channel: string): void => {
+    const room = this.#rooms.get(roomOfChannel(channel));
+    if (!room) return;
+    const event = decodeRoomEvent(message);
+    if (event.kind === "membership") {
+      this.#scheduleUserlist(room);
+    } else if (event.kind === "chat" && event.origin !== this.instanceId) {
+      for (const member of room.members.values()) member.send(event.frame);
+    }
+  };
+
+  #scheduleUserlist(room: LocalRoom): void {
+    if (this.#closed || room.userlistTimer !== undefined) return;
+    room.userlistTimer = setTimeout(() => {
+      room.userlistTimer = undefined;
+      this.#sendUserlist(room).catch((error) => {
+        this.#log.debug("userlist failed", { room: room.name, error: String(error) });
+      });
+    }, this.#options.userlistDelayMs);
+  }
+
+  /** Reads the room from Redis and sends the list to this instance's members in it. */
+  async #sendUserlist(room: LocalRoom): Promise<void> {
+    if (this.#rooms.get(room.name) !== room) return;
+    const flat = await this.#redis.commands.sendCommand([
+      "HGETALL",
+      roomKey(room.name),
+    ]) as string[];
+    const entries: [string, number][] = [];
+    for (let i = 0; i < flat.length; i += 2) entries.push([flat[i], sequenceOfValue(flat[i + 1])]);
+    entries.sort((a, b) => a[1] - b[1]);
+    const users = entries.map(([name]) => name);
+    // Serialized once per room, not once per member.
+    const frame = JSON.stringify({ type: "userlist", users });
+    const listed = new Set(users);
+    for (const [name, member] of room.members) {
+      // A member not listed yet joined after the read; its own change brings the next list.
+      if (listed.has(name)) member.send(frame);
+    }
+  }
+
+  // ---- outages -----------------------------------------------------------------
+
+  /** Runs a Redis call, turning any failure into HubUnavailableError. */
+  async #call<T>(operation: () => Promise<T>): Promise<T> {
+    try {
+      return await operation();
+    } catch (error) {
+      if (error instanceof HubUnavailableError) throw error;
+      throw new HubUnavailableError(`redis: ${(error as Error)?.message ?? error}`);
+    }
+  }
+
+  /** A claim or release; the write-back waits until none is in flight. */
+  #membership<T>(operation: () => Promise<T>): Promise<T> {
+    return this.#gate.shared(() => this.#call(operation));
+  }
+
+  #reconnected(connection: "commands" | "subscriber"): void {
+    if (connection === "commands") {
+      this.#resync();
+    } else {
+      // Room events published while the subscriber was away are lost: refresh.
+      for (const room of this.#rooms.values()) this.#scheduleUserlist(room);
+    }
+  }
+
+  /** Writes this instance's members back to Redis (see RESYNC); never rejects. */
+  #resync(): void {
+    if (this.#closed) return;
+    if (this.#resyncing) {
+      this.#resyncWanted = true;
+      return;
+    }
+    this.#resyncing = (async () => {
+      do {
+        this.#resyncWanted = false;
+        try {
+          await this.#gate.exclusive(() => this.#writeBack());
+        } catch (error) {
+          // Still unreachable: the next heartbeat or reconnect tries again.
+          this.#resyncWanted = true;
+          this.#log.debug("resync failed", { error: String(error) });
+          return;
+        }
+      } while (this.#resyncWanted && !this.#closed);
+    })().finally(() => this.#resyncing = undefined);
+  }
+
+  async #writeBack(): Promise<void> {
+    const held = [...this.#members.values()];
+    const lost = await RESYNC.run(
+      this.#redis.commands,
+      [instanceMembersKey(this.instanceId), aliveKey(this.instanceId), INSTANCES_KEY],
+      [
+        PREFIX,
+        this.instanceId,
+        String(this.#options.instanceTtlMs),
+        ...held.flatMap(({ value, name, room }) => [value, name, room]),
+      ],
+    ) as string[];
+    const lostValues = new Set(lost);
+    for (const registration of held) {
+      if (!lostValues.has(registration.value)) continue;
+      // Someone took the name while Redis did not know about this member.
+      this.#log.warn("name taken during redis outage; closing socket", {
+        socket: registration.member.id,
+        room: registration.room,
+        name: registration.name,
+      });
+      this.#forget(registration);
+      registration.member.close(CLOSE_TRY_AGAIN_LATER, "name taken during an outage");
+    }
+    this.#log.info("members written back to redis", { count: held.length - lostValues.size });
+    for (const room of this.#rooms.values()) this.#scheduleUserlist(room);
+  }
+}

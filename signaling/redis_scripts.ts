@@ -1,0 +1,207 @@
+/**
+ * The Lua scripts that keep the shared presence consistent. Each runs
+ * atomically inside Redis, so two instances can never give one name to two
+ * sockets, and a userlist never sees half a rename.
+ *
+ * Some scripts build key names from the values they read (a member's
+ * instance, a purged member's room), which standalone Redis (also with
+ * replicas or Sentinel) allows; Redis Cluster does not, and is not supported.
+ */
+import { createHash } from "node:crypto";
+import type { RedisCommands } from "./redis_client.ts";
+
+/** A script run with EVALSHA, falling back to EVAL when Redis does not know it yet. */
+export class Script {
+  readonly source: string;
+  readonly sha: string;
+
+  constructor(source: string) {
+    this.source = source;
+    this.sha = createHash("sha1").update(source).digest("hex");
+  }
+
+  async run(redis: RedisCommands, keys: string[], args: string[]): Promise<unknown> {
+    const tail = [String(keys.length), ...keys, ...args];
+    try {
+      return await redis.sendCommand(["EVALSHA", this.sha, ...tail]);
+    } catch (error) {
+      // A fresh or restarted Redis has an empty script cache; EVAL loads it.
+      if (!String((error as Error)?.message).startsWith("NOSCRIPT")) throw error;
+      return await redis.sendCommand(["EVAL", this.source, ...tail]);
+    }
+  }
+}
+
+/** Splits a members-hash entry "<name>\n<room>" (shared by purge and resync). */
+const SPLIT_ENTRY = `
+local function split_entry(entry)
+  local cut = string.find(entry, '\\n', 1, true)
+  return string.sub(entry, 1, cut - 1), string.sub(entry, cut + 1)
+end
+`;
+
+/**
+ * Claims the first free name among the candidates for a socket, releasing its
+ * previous registration in the same step.
+ *   KEYS: new room hash, instance members hash, sequence, old room hash (or the new one)
+ *   ARGV: address, old value or '', old name or '', new room, new room channel,
+ *         old room channel, candidate names…
+ *   → {name, value}, or nil when every candidate is taken (nothing changed).
+ * A candidate held by the socket's own old value counts as free (alice2 asking
+ * for alice keeps alice2).
+ */
+export const CLAIM = new Script(`
+local old_value, old_name = ARGV[2], ARGV[3]
+for i = 7, #ARGV do
+  local name = ARGV[i]
+  local holder = redis.call('HGET', KEYS[1], name)
+  if old_value ~= '' and holder == old_value then
+    return {name, old_value}
+  end
+  if not holder then
+    if old_value ~= '' then
+      if redis.call('HGET', KEYS[4], old_name) == old_value then
+        redis.call('HDEL', KEYS[4], old_name)
+        if ARGV[6] ~= ARGV[5] then redis.call('PUBLISH', ARGV[6], 'm') end
+      end
+      redis.call('HDEL', KEYS[2], old_value)
+    end
+    local value = ARGV[1] .. ':' .. redis.call('INCR', KEYS[3])
+    redis.call('HSET', KEYS[1], name, value)
+    redis.call('HSET', KEYS[2], value, name .. '\\n' .. ARGV[4])
+    redis.call('PUBLISH', ARGV[5], 'm')
+    return {name, value}
+  end
+end
+return false
+`);
+
+/**
+ * Frees a socket's name, if the socket still holds it.
+ *   KEYS: room hash, instance members hash
+ *   ARGV: name, value, room channel
+ */
+export const RELEASE = new Script(`
+redis.call('HDEL', KEYS[2], ARGV[2])
+if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then
+  redis.call('HDEL', KEYS[1], ARGV[1])
+  redis.call('PUBLISH', ARGV[3], 'm')
+end
+return 1
+`);
+
+/**
+ * Publishes a relayed frame to the instance holding the target name, if that
+ * instance is alive; one round trip, and an instance that died counts as
+ * nobody (unknown-target) even before the sweep removes its members.
+ *   KEYS: room hash
+ *   ARGV: target name, key prefix, body ("<header>\\n<frame>")
+ *   → the target's member value, or nil.
+ */
+export const RELAY = new Script(`
+local value = redis.call('HGET', KEYS[1], ARGV[1])
+if not value then return false end
+local instance = string.match(value, '^([^:]+):')
+if redis.call('EXISTS', ARGV[2] .. 'instance:' .. instance .. ':alive') == 0 then
+  return false
+end
+redis.call('PUBLISH', ARGV[2] .. 'instance:' .. instance, value .. '\\n' .. ARGV[3])
+return value
+`);
+
+/**
+ * Refreshes an instance's liveness key.
+ *   KEYS: alive key, instances set
+ *   ARGV: instance id, TTL in ms
+ *   → 1 if the key still existed, 0 if it had lapsed (others may have purged us).
+ */
+export const HEARTBEAT = new Script(`
+local existed = redis.call('EXISTS', KEYS[1])
+redis.call('SET', KEYS[1], '1', 'PX', ARGV[2])
+redis.call('SADD', KEYS[2], ARGV[1])
+return existed
+`);
+
+/**
+ * Removes every member of dead instances (liveness key gone), or of one given
+ * instance (graceful shutdown), and tells each affected room.
+ *   KEYS: instances set
+ *   ARGV: key prefix, instance id to purge or '' to sweep the dead ones
+ *   → how many instances were purged.
+ */
+export const PURGE = new Script(`${SPLIT_ENTRY}
+local prefix = ARGV[1]
+local touched = {}
+local purged = 0
+local function purge(id)
+  local members_key = prefix .. 'instance:' .. id .. ':members'
+  local entries = redis.call('HGETALL', members_key)
+  for i = 1, #entries, 2 do
+    local value = entries[i]
+    local name, room = split_entry(entries[i + 1])
+    local room_key = prefix .. 'room:' .. room
+    if redis.call('HGET', room_key, name) == value then
+      redis.call('HDEL', room_key, name)
+      touched[room] = true
+    end
+  end
+  redis.call('DEL', members_key, prefix .. 'instance:' .. id .. ':alive')
+  redis.call('SREM', KEYS[1], id)
+  purged = purged + 1
+end
+if ARGV[2] ~= '' then
+  purge(ARGV[2])
+else
+  for _, id in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+    if redis.call('EXISTS', prefix .. 'instance:' .. id .. ':alive') == 0 then purge(id) end
+  end
+end
+for room in pairs(touched) do redis.call('PUBLISH', prefix .. 'room:' .. room, 'm') end
+return purged
+`);
+
+/**
+ * Makes Redis agree with an instance's own view of its members after Redis
+ * was unreachable, restarted empty, or let the instance's liveness lapse:
+ * re-adds what the instance holds, drops what it no longer holds (a leave
+ * that could not be written), refreshes its liveness and tells every room.
+ *   KEYS: instance members hash, alive key, instances set
+ *   ARGV: key prefix, instance id, TTL in ms, then (value, name, room) triples
+ *   → the values whose names someone else took meanwhile.
+ */
+export const RESYNC = new Script(`${SPLIT_ENTRY}
+local prefix = ARGV[1]
+redis.call('SET', KEYS[2], '1', 'PX', ARGV[3])
+redis.call('SADD', KEYS[3], ARGV[2])
+local held = {}
+for i = 4, #ARGV, 3 do held[ARGV[i]] = true end
+local touched = {}
+local entries = redis.call('HGETALL', KEYS[1])
+for i = 1, #entries, 2 do
+  local value = entries[i]
+  if not held[value] then
+    local name, room = split_entry(entries[i + 1])
+    local room_key = prefix .. 'room:' .. room
+    if redis.call('HGET', room_key, name) == value then
+      redis.call('HDEL', room_key, name)
+      touched[room] = true
+    end
+    redis.call('HDEL', KEYS[1], value)
+  end
+end
+local lost = {}
+for i = 4, #ARGV, 3 do
+  local value, name, room = ARGV[i], ARGV[i + 1], ARGV[i + 2]
+  local room_key = prefix .. 'room:' .. room
+  local holder = redis.call('HGET', room_key, name)
+  if not holder or holder == value then
+    redis.call('HSET', room_key, name, value)
+    redis.call('HSET', KEYS[1], value, name .. '\\n' .. room)
+  else
+    table.insert(lost, value)
+  end
+  touched[room] = true
+end
+for room in pairs(touched) do redis.call('PUBLISH', prefix .. 'room:' .. room, 'm') end
+return lost
+`);
