@@ -37,7 +37,13 @@ async function mtime(path: string): Promise<number> {
 
 async function run(cmd: string, args: string[], env: Record<string, string> = {}) {
   console.log(`setup: ${cmd} ${args.join(" ")}`);
-  const { code } = await new Deno.Command(cmd, { args, cwd: root, env, stdout: "inherit", stderr: "inherit" })
+  const { code } = await new Deno.Command(cmd, {
+    args,
+    cwd: root,
+    env,
+    stdout: "inherit",
+    stderr: "inherit",
+  })
     .output();
   if (code !== 0) throw new Error(`setup: "${cmd} ${args.join(" ")}" exited with ${code}`);
 }
