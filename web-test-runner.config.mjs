@@ -1,9 +1,11 @@
 // Browser tests of the <p2p-call> element: headless Chromium with fake
 // camera/microphone, against the real Deno signaling service (started by
-// test/widget/signaling-plugin.mjs).
+// test/widget/signaling-plugin.mjs), and Redis-backed instances and coturn for
+// the scale-out and TURN tests (test/widget/infra-plugin.mjs).
 import { esbuildPlugin } from "@web/dev-server-esbuild";
 import { chromeLauncher } from "@web/test-runner-chrome";
 import { signalingPlugin } from "./test/widget/signaling-plugin.mjs";
+import { infraPlugin } from "./test/widget/infra-plugin.mjs";
 
 export default {
   files: "test/widget/**/*.test.ts",
@@ -44,5 +46,5 @@ export default {
         <script type="module" src="${testFramework}"></script>
       </body>
     </html>`,
-  plugins: [esbuildPlugin({ ts: true, target: "auto" }), signalingPlugin()],
+  plugins: [esbuildPlugin({ ts: true, target: "auto" }), signalingPlugin(), infraPlugin()],
 };

@@ -1,8 +1,9 @@
 // A @web/test-runner plugin that runs the REAL Deno signaling service for the
 // browser tests. Tests drive it with server commands (executeServerCommand):
-//   signaling-start   {port?}            → {url, port}  (idempotent per test file)
+//   signaling-start   {port?, args?}     → {url, port}  (idempotent per test file; `args` are
+//                                                         extra service flags, e.g. --turn-secret)
 //   signaling-stop    {signal?}          → {stopped}    (SIGTERM: graceful 1001 close; SIGKILL: crash)
-//   signaling-restart {signal?}          → {url, port}  (same port, so clients reconnect to it)
+//   signaling-restart {signal?}          → {url, port}  (same port and flags, so clients reconnect)
 // One service per browser session (test file), so a restart in one file cannot
 // disturb another; every service is killed when the runner stops.
 import { spawn } from "node:child_process";
@@ -12,7 +13,12 @@ import { createInterface } from "node:readline";
 const STARTUP_TIMEOUT_MS = 20_000;
 const STOP_TIMEOUT_MS = 5_000;
 
-function startService({ deno, entry, port }) {
+/**
+ * Spawns `deno run … entry --port PORT --host 127.0.0.1 …args` and resolves with
+ * {child, port, url, instance, args} once it prints its "listening" line.
+ * Also used by infra-plugin.mjs for the instances of a Redis cluster.
+ */
+export function startService({ deno, entry, port, args = [] }) {
   const child = spawn(
     deno,
     [
@@ -25,6 +31,7 @@ function startService({ deno, entry, port }) {
       String(port),
       "--host",
       "127.0.0.1",
+      ...args,
     ],
     { stdio: ["ignore", "pipe", "pipe"] },
   );
@@ -66,13 +73,20 @@ function startService({ deno, entry, port }) {
       if (entry.msg === "listening" && typeof entry.port === "number") {
         clearTimeout(timer);
         child.removeAllListeners("exit");
-        resolve({ child, port: entry.port, url: `ws://127.0.0.1:${entry.port}/ws` });
+        resolve({
+          child,
+          port: entry.port,
+          url: `ws://127.0.0.1:${entry.port}/ws`,
+          instance: entry.instance ?? null,
+          args,
+        });
       }
     });
   });
 }
 
-function stopService(service, signal = "SIGTERM") {
+/** Sends `signal` (SIGKILL after a grace period) and resolves once the process exited. */
+export function stopService(service, signal = "SIGTERM") {
   const { child } = service;
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
@@ -85,22 +99,31 @@ function stopService(service, signal = "SIGTERM") {
   });
 }
 
+/** The project's pinned Deno (scripts/setup links it there); DENO_BIN overrides. */
+export const defaultDeno = () =>
+  process.env.DENO_BIN ??
+    (existsSync("node_modules/.bin/deno") ? "node_modules/.bin/deno" : "deno");
+
 /** @returns {import('@web/test-runner').TestRunnerPlugin} */
 export function signalingPlugin({
-  // The project's pinned Deno (scripts/setup links it there); DENO_BIN overrides.
-  deno = process.env.DENO_BIN ??
-    (existsSync("node_modules/.bin/deno") ? "node_modules/.bin/deno" : "deno"),
+  deno = defaultDeno(),
   entry = "signaling/main.ts",
 } = {}) {
   /** @type {Map<string, {child: import('node:child_process').ChildProcess, port: number, url: string}>} */
   const services = new Map();
 
-  async function start(sessionId, port) {
+  async function start(sessionId, port, args = []) {
     const running = services.get(sessionId);
     if (running && running.child.exitCode === null && running.child.signalCode === null) {
+      if (JSON.stringify(running.args) !== JSON.stringify(args)) {
+        throw new Error(
+          `signaling-start: this test file's service already runs with flags ` +
+            `${JSON.stringify(running.args)}, not ${JSON.stringify(args)}; signaling-stop it first`,
+        );
+      }
       return running;
     }
-    const service = await startService({ deno, entry, port });
+    const service = await startService({ deno, entry, port, args });
     services.set(sessionId, service);
     return service;
   }
@@ -119,7 +142,7 @@ export function signalingPlugin({
     async executeCommand({ command, payload, session }) {
       switch (command) {
         case "signaling-start": {
-          const { url, port } = await start(session.id, payload?.port ?? 0);
+          const { url, port } = await start(session.id, payload?.port ?? 0, payload?.args ?? []);
           return { url, port };
         }
         case "signaling-stop": {
@@ -131,7 +154,7 @@ export function signalingPlugin({
           if (!stopped) {
             throw new Error("signaling-restart: no service is running for this test file");
           }
-          const { url, port } = await start(session.id, stopped.port);
+          const { url, port } = await start(session.id, stopped.port, stopped.args);
           return { url, port };
         }
         default:
