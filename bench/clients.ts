@@ -187,6 +187,28 @@ export function p2pCallFlavor(port: number): Flavor {
   };
 }
 
+/**
+ * Several instances of our service sharing one Redis, reached as a round-robin load
+ * balancer per room would spread them: the k-th socket to join a room goes to instance
+ * k mod n. With two instances, the two members of every pair (and half of a storm) sit
+ * on different instances, so every relayed message crosses Redis; in the throughput
+ * scenario the senders (2i) are all on the first instance and the receivers on the
+ * second. Frames are exactly those of a single instance.
+ */
+export function p2pCallClusterFlavor(ports: readonly number[], label: string): Flavor {
+  const instances = ports.map((port) => p2pCallFlavor(port));
+  const joined = new Map<string, number>();
+  return {
+    ...instances[0],
+    label,
+    connect(name, room) {
+      const k = joined.get(room) ?? 0;
+      joined.set(room, k + 1);
+      return instances[k % instances.length].connect(name, room);
+    },
+  };
+}
+
 // ---- peerjs-server (npm `peer`) ---------------------------------------------------------
 
 const PEERJS_RELAY_TYPE = "CANDIDATE";

@@ -1,4 +1,5 @@
-/** Turns the per-server results into the side-by-side text table and the JSON file. */
+/** Turns the results into the side-by-side text tables, problems and warnings. */
+import type { CallSetupResult, CallSetupSeries } from "./call-setup.ts";
 import type { JoinStormResult, LatencyResult, ThroughputResult } from "./scenarios.ts";
 
 export interface MemoryResult {
@@ -8,7 +9,7 @@ export interface MemoryResult {
   rssPerSocketBytes: number;
   /** Peak RSS over the whole run (VmHWM at the end). */
   peakRssBytes: number;
-  /** Time to open and register the idle sockets (50 connecting at a time). */
+  /** Time to open and register the idle sockets and see their partners (50 at a time). */
   openMs: number;
 }
 
@@ -21,11 +22,13 @@ export interface ServerResult {
   hasRooms: boolean;
   command: string;
   info: Record<string, unknown>;
-  memory: Outcome<MemoryResult>;
+  /** null: not measured for this deployment (several processes: RSS per socket would mix them). */
+  memory: Outcome<MemoryResult> | null;
   latency1000: Outcome<LatencyResult>;
   latency100: Outcome<LatencyResult>;
   throughput: Outcome<ThroughputResult>;
-  joinStorm: Outcome<JoinStormResult>;
+  /** null: not measured for this deployment (kept out of the cluster run for time). */
+  joinStorm: Outcome<JoinStormResult> | null;
   /** Error frames the clients received, by code (expected empty). */
   errors: Record<string, number>;
   /** Seconds this server's part of the run took. */
@@ -34,7 +37,7 @@ export interface ServerResult {
   otherCpuCores: number;
 }
 
-function ok<T extends object>(outcome: Outcome<T> | undefined): T | undefined {
+function ok<T extends object>(outcome: Outcome<T> | null | undefined): T | undefined {
   return outcome && !("error" in outcome) ? outcome as T : undefined;
 }
 
@@ -202,6 +205,7 @@ function format(value: number, digits: number): string {
 
 function cell(row: Row, result: ServerResult): string {
   const outcome = row.from && result[row.from];
+  if (outcome === null) return "n/a";
   if (outcome && "error" in outcome) return "FAILED";
   const value = row.value(result);
   if (value === undefined || Number.isNaN(value)) return row.missing?.(result) ?? "-";
@@ -212,6 +216,11 @@ function cell(row: Row, result: ServerResult): string {
 export function renderTable(results: readonly ServerResult[], sizes: Sizes): string {
   const header = ["", ...results.map((r) => r.server)];
   const body = rows(sizes).map((row) => [row.label, ...results.map((r) => cell(row, r))]);
+  return textTable(header, body);
+}
+
+/** Left-aligned first column, right-aligned numbers, a rule under the header. */
+function textTable(header: string[], body: string[][]): string {
   const widths = header.map((_, c) => Math.max(...[header, ...body].map((line) => line[c].length)));
   const line = (cells: string[]) =>
     cells.map((text, c) => (c === 0 ? text.padEnd(widths[c]) : text.padStart(widths[c])))
@@ -220,13 +229,52 @@ export function renderTable(results: readonly ServerResult[], sizes: Sizes): str
   return [line(header), rule, ...body.map(line)].join("\n");
 }
 
+/** Milliseconds with one decimal; "-" where no call of a kind succeeded. */
+const ms = (value: number) => (Number.isNaN(value) ? "-" : format(value, 1));
+
+/**
+ * The call setup table (issue 3): one row per kind of call, percentiles across, the
+ * difference of the medians under it.
+ */
+export function renderCallSetup(result: Outcome<CallSetupResult>): string {
+  if ("error" in result) return `call setup FAILED: ${result.error}`;
+  const cells = (label: string, s: CallSetupSeries) => [
+    label,
+    ...[s.frame.p50, s.frame.p90, s.frame.min, s.frame.max, s.connected.p50].map(ms),
+    `${s.frame.samples}/${result.calls}`,
+  ];
+  const header = [
+    `call() → first remote frame, ms`,
+    "p50",
+    "p90",
+    "min",
+    "max",
+    "ICE+DTLS up, p50",
+    "calls ok",
+  ];
+  const table = textTable(header, [
+    cells("<p2p-call> pair via the service", result.widget),
+    cells("in-page RTCPeerConnection loopback", result.loopback),
+  ]);
+  const overhead = `element + service overhead (difference of medians): ` +
+    `${ms(result.overheadMs)} ms to the first frame, ` +
+    `${ms(result.widget.connected.p50 - result.loopback.connected.p50)} ms to ICE+DTLS up`;
+  return `${table}\n${overhead}\n` +
+    `other processes' CPU meanwhile: ${format(result.otherCpuCores, 2)} cores of 2`;
+}
+
 /** Failures and unexpected error frames, one line each (empty when all went well). */
-export function renderProblems(results: readonly ServerResult[]): string[] {
+export function renderProblems(
+  results: readonly ServerResult[],
+  callSetup?: Outcome<CallSetupResult>,
+): string[] {
   const problems: string[] = [];
   for (const r of results) {
     for (const key of ["throughput", "latency100", "latency1000", "joinStorm", "memory"] as const) {
       const outcome = r[key];
-      if ("error" in outcome) problems.push(`${r.server} ${key} FAILED: ${outcome.error}`);
+      if (outcome && "error" in outcome) {
+        problems.push(`${r.server} ${key} FAILED: ${outcome.error}`);
+      }
     }
     for (const key of ["latency100", "latency1000"] as const) {
       const latency = ok(r[key]);
@@ -238,15 +286,39 @@ export function renderProblems(results: readonly ServerResult[]): string[] {
       problems.push(`${r.server}: clients received error frames ${JSON.stringify(r.errors)}`);
     }
   }
+  if (callSetup && "error" in callSetup) problems.push(`call setup FAILED: ${callSetup.error}`);
+  const setup = ok(callSetup);
+  if (setup) {
+    for (const [kind, series] of Object.entries({ widget: setup.widget, loop: setup.loopback })) {
+      for (const failure of series.failures) problems.push(`call setup, ${kind} ${failure}`);
+    }
+    for (const [error, times] of tally(setup.pageErrors)) {
+      problems.push(`call setup page: ${error}${times > 1 ? ` (${times} times)` : ""}`);
+    }
+  }
   return problems;
 }
 
+/** Distinct messages with their counts, in order of first appearance. */
+function tally(messages: readonly string[]): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const message of messages) counts.set(message, (counts.get(message) ?? 0) + 1);
+  return counts;
+}
+
 /** Conditions that make the figures less trustworthy without failing the run. */
-export function renderWarnings(results: readonly ServerResult[], maxOtherCores = 0.2): string[] {
-  return results
-    .filter((r) => r.otherCpuCores > maxOtherCores)
-    .map((r) =>
-      `other processes kept ${r.otherCpuCores.toFixed(2)} of 2 cores busy during the ` +
-      `${r.server} part: its throughput and tail latency are understated; rerun on a quiet machine`
+export function renderWarnings(
+  results: readonly ServerResult[],
+  callSetup?: Outcome<CallSetupResult>,
+  maxOtherCores = 0.2,
+): string[] {
+  const parts = results.map((r) => ({ part: r.server, cores: r.otherCpuCores }));
+  const setup = ok(callSetup);
+  if (setup) parts.push({ part: "call setup", cores: setup.otherCpuCores });
+  return parts
+    .filter(({ cores }) => cores > maxOtherCores)
+    .map(({ part, cores }) =>
+      `other processes kept ${cores.toFixed(2)} of 2 cores busy during the ${part} part: ` +
+      `its throughputs are understated and its times overstated; rerun on a quiet machine`
     );
 }

@@ -9,7 +9,7 @@
 import type { Flavor, Peer } from "./clients.ts";
 import { SAMPLE_CANDIDATE } from "./clients.ts";
 import { type LatencySummary, summarize } from "./stats.ts";
-import { ownCpuSeconds } from "./servers.ts";
+import { ownCpuSeconds } from "./proc.ts";
 import { delay, mapLimit, withTimeout } from "./util.ts";
 
 /** What a scenario may ask of the server process (CPU is read from /proc). */
@@ -19,19 +19,30 @@ export interface CpuProbe {
 
 // ---- socket sets ------------------------------------------------------------------------
 
-/** Opens `count` registered sockets in rooms of two, at most `concurrency` connecting at once. */
-export function openPairs(
+/**
+ * Opens `count` registered sockets in rooms of two, at most `concurrency` connecting at
+ * once, and resolves once every socket sees its partner in its user list. On one
+ * instance that is at most a userlist-coalescing delay later; across instances it means
+ * the partner's presence has come through Redis, so no relayed message can outrun it.
+ */
+export async function openPairs(
   flavor: Flavor,
   count: number,
   prefix: string,
   concurrency = 50,
 ): Promise<Peer[]> {
   if (count % 2 !== 0) throw new Error("openPairs needs an even count");
-  return withTimeout(
+  const peers = await withTimeout(
     mapLimit(count, concurrency, (i) => flavor.connect(`${prefix}${i}`, `${prefix}-${i >> 1}`)),
     60_000,
     `${flavor.label}: opening ${count} sockets`,
   );
+  await withTimeout(
+    Promise.all(peers.map((peer) => peer.whenRoster(2))),
+    20_000,
+    `${flavor.label}: ${count} sockets seeing their partners`,
+  );
+  return peers;
 }
 
 export async function closeAll(peers: readonly Peer[]): Promise<void> {

@@ -1,17 +1,14 @@
 /**
- * The two servers under test, each spawned as its own child process so that its
- * memory and CPU figures (read from /proc/<pid>) are the server's alone.
+ * The servers under test (and the Redis behind a cluster of ours), each spawned as its
+ * own child process so that its memory and CPU figures (read from /proc/<pid>) are the
+ * server's alone.
  */
-import { withTimeout } from "./util.ts";
+import { readCpuSeconds, readMemory, type ServerMemory } from "./proc.ts";
+import { delay, withTimeout } from "./util.ts";
+
+export type { ServerMemory };
 
 const root = new URL("..", import.meta.url).pathname;
-
-export interface ServerMemory {
-  /** Resident set size now (VmRSS), bytes. */
-  rss: number;
-  /** Peak resident set size so far (VmHWM), bytes. */
-  hwm: number;
-}
 
 export interface ServerProcess {
   readonly label: string;
@@ -63,21 +60,97 @@ export function startPeerjs(): Promise<ServerProcess> {
   return spawnServer("peerjs-server", "node", [`${root}bench/peerjs-server.mjs`, "0"]);
 }
 
+/**
+ * A real redis-server on loopback and an ephemeral port, without persistence (nothing
+ * the bench does should wait on a disk), for two instances of our service to share.
+ * Its readiness is an accepted TCP connection: its log wording varies between versions.
+ */
+export function startRedis(binary = Deno.env.get("REDIS_SERVER") ?? "redis-server") {
+  const port = freePort();
+  const args = [
+    "--port",
+    String(port),
+    "--bind",
+    "127.0.0.1",
+    "--save",
+    "",
+    "--appendonly",
+    "no",
+    "--loglevel",
+    "warning",
+  ];
+  return spawnServer("redis-server", binary, args, async (child) => {
+    await waitForTcp(port);
+    drain(child.stdout.pipeThrough(new TextDecoderStream()).getReader());
+    return { port, url: `redis://127.0.0.1:${port}`, version: await redisVersion(binary) };
+  });
+}
+
+/** e.g. "7.0.15", from `redis-server --version` ("Redis server v=7.0.15 sha=..."). */
+async function redisVersion(binary: string): Promise<string | undefined> {
+  const { stdout } = await new Deno.Command(binary, { args: ["--version"], stdout: "piped" })
+    .output();
+  return new TextDecoder().decode(stdout).match(/v=(\S+)/)?.[1];
+}
+
+/** A port that was free a moment ago (the OS picks it; we close it and hand it on). */
+function freePort(): number {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const { port } = listener.addr as Deno.NetAddr;
+  listener.close();
+  return port;
+}
+
+/** Polls until 127.0.0.1:`port` accepts a connection (gives up with spawnServer's timeout). */
+async function waitForTcp(port: number, giveUpMs = 15_000): Promise<void> {
+  const deadline = performance.now() + giveUpMs;
+  while (performance.now() < deadline) {
+    try {
+      (await Deno.connect({ hostname: "127.0.0.1", port })).close();
+      return;
+    } catch {
+      await delay(20);
+    }
+  }
+  throw new Error(`nothing listens on port ${port}`);
+}
+
 const running = new Set<Deno.ChildProcess>();
+const otherKills = new Set<() => void>();
+
+/**
+ * Registers a synchronous kill for a process the bench started some other way (the
+ * browser); killAllServers() runs it. Returns the unregistration.
+ */
+export function onKillAll(kill: () => void): () => void {
+  otherKills.add(kill);
+  return () => otherKills.delete(kill);
+}
 
 /** Kills every server still running (used on errors and signals). Synchronous on purpose. */
 export function killAllServers(): void {
-  for (const child of running) {
+  for (const child of running) killQuietly(child);
+  running.clear();
+  for (const kill of otherKills) {
     try {
-      child.kill("SIGKILL");
+      kill();
     } catch {
       // already gone
     }
   }
-  running.clear();
+  otherKills.clear();
 }
 
-async function spawnServer(label: string, cmd: string, args: string[]): Promise<ServerProcess> {
+/**
+ * Spawns a server and waits until `ready` (by default: its JSON "listening" line)
+ * resolves with facts about it, among them its numeric `port`.
+ */
+async function spawnServer(
+  label: string,
+  cmd: string,
+  args: string[],
+  ready = (child: Deno.ChildProcess) => waitForListening(child.stdout),
+): Promise<ServerProcess> {
   const child = new Deno.Command(cmd, {
     args,
     cwd: root,
@@ -96,11 +169,11 @@ async function spawnServer(label: string, cmd: string, args: string[]): Promise<
   try {
     listening = await withTimeout(
       Promise.race([
-        waitForListening(child.stdout),
+        ready(child),
         exited.then((s) => Promise.reject(new Error(`exited with code ${s.code}`))),
       ]),
       15_000,
-      `${label} to print its "listening" line`,
+      `${label} to be ready`,
     );
   } catch (error) {
     killQuietly(child);
@@ -111,6 +184,7 @@ async function spawnServer(label: string, cmd: string, args: string[]): Promise<
 
   const pid = child.pid;
   const command = [cmd === Deno.execPath() ? "deno" : cmd, ...args.map((a) => a.replace(root, ""))]
+    .map((a) => (a === "" ? "''" : a))
     .join(" ");
   return {
     label,
@@ -192,41 +266,4 @@ async function collectTail(stream: ReadableStream<Uint8Array>, keep = 4096): Pro
     // process gone
   }
   return tail;
-}
-
-async function readMemory(pid: number): Promise<ServerMemory> {
-  const status = await Deno.readTextFile(`/proc/${pid}/status`);
-  const kib = (field: string) => {
-    const match = status.match(new RegExp(`^${field}:\\s+(\\d+) kB`, "m"));
-    if (!match) throw new Error(`no ${field} in /proc/${pid}/status`);
-    return Number(match[1]) * 1024;
-  };
-  return { rss: kib("VmRSS"), hwm: kib("VmHWM") };
-}
-
-/** Clock ticks per second for /proc/<pid>/stat; 100 on every Linux we run on. */
-const CLOCK_TICKS = 100;
-
-/**
- * CPU time the whole machine spent busy (user, nice, system, irq, softirq, steal) over
- * all cores, seconds; with the bench's and the server's own share subtracted it tells
- * how much other work (e.g. someone's browser tests) competed with the run.
- */
-export async function machineBusySeconds(): Promise<number> {
-  const stat = await Deno.readTextFile("/proc/stat");
-  const [user, nice, system, _idle, _iowait, irq, softirq, steal] = stat.split("\n")[0]
-    .trim().split(/\s+/).slice(1).map(Number);
-  return (user + nice + system + irq + softirq + steal) / CLOCK_TICKS;
-}
-
-/** CPU time of the bench process itself (all its threads), seconds. */
-export function ownCpuSeconds(): Promise<number> {
-  return readCpuSeconds("self");
-}
-
-async function readCpuSeconds(pid: number | "self"): Promise<number> {
-  const stat = await Deno.readTextFile(`/proc/${pid}/stat`);
-  // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
 }

@@ -2,6 +2,7 @@
 
 export interface LatencySummary {
   samples: number;
+  min: number;
   p50: number;
   p90: number;
   p99: number;
@@ -28,6 +29,7 @@ export function summarize(values: readonly number[]): LatencySummary {
   const sum = sorted.reduce((acc, v) => acc + v, 0);
   return {
     samples: sorted.length,
+    min: sorted.length ? sorted[0] : NaN,
     p50: percentile(sorted, 50),
     p90: percentile(sorted, 90),
     p99: percentile(sorted, 99),

@@ -1,4 +1,5 @@
-/** Timing helpers shared by the benchmark modules. */
+/** Timing and error helpers shared by the benchmark modules. */
+import type { Outcome } from "./report.ts";
 
 export function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
@@ -29,4 +30,15 @@ export async function mapLimit<T>(
   };
   await Promise.all(Array.from({ length: Math.min(limit, count) }, worker));
   return results;
+}
+
+/** Runs one scenario; a failure is logged and kept as its outcome, and the run goes on. */
+export async function attempt<T>(what: string, run: () => Promise<T>): Promise<Outcome<T>> {
+  try {
+    return await run();
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    console.error(`  ${what} failed: ${message}`);
+    return { error: message };
+  }
 }
