@@ -1,6 +1,14 @@
-import { expect } from "@open-wc/testing";
+import { expect, fixture, html, waitUntil } from "@open-wc/testing";
 import sinon from "sinon";
-import { connect, mountCallers, part, startSignaling, waitForState } from "./helpers.ts";
+import type { P2pCall } from "../../widget/src/p2p-call.ts";
+import {
+  connect,
+  mountCallers,
+  part,
+  startSignaling,
+  uniqueRoom,
+  waitForState,
+} from "./helpers.ts";
 
 describe("<p2p-call> accessibility", () => {
   let url: string;
@@ -24,6 +32,31 @@ describe("<p2p-call> accessibility", () => {
     await bob.accept();
     await waitForState(alice, "connected");
     await alice.updateComplete;
+    await expect(alice).to.be.accessible();
+  });
+
+  it("is accessible while asking for a name", async () => {
+    const element = await fixture<P2pCall>(html`
+      <p2p-call signaling=${url} room=${uniqueRoom()}></p2p-call>
+    `);
+    await waitUntil(() => element.signalingStatus === "online", "connected to the service");
+    await element.updateComplete;
+    expect(part(element, "name-input")).to.exist;
+    await expect(element).to.be.accessible();
+  });
+
+  it("is accessible showing a media error", async () => {
+    const [alice] = await mountCallers(url, ["alice", "bob"]);
+    sinon.stub(navigator.mediaDevices, "getUserMedia")
+      .rejects(new DOMException("Permission denied", "NotAllowedError"));
+
+    await alice.call("bob");
+    await waitForState(alice, "failed");
+    await alice.updateComplete;
+
+    const error = part(alice, "error")!;
+    expect(error.getAttribute("role")).to.equal("alert");
+    expect(error.textContent!.trim()).not.to.equal("");
     await expect(alice).to.be.accessible();
   });
 

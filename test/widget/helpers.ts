@@ -131,3 +131,65 @@ export const nextEvent = <K extends keyof HTMLElementEventMap>(
   name: K,
 ): Promise<HTMLElementEventMap[K]> =>
   new Promise((resolve) => target.addEventListener(name, resolve, { once: true }));
+
+/**
+ * Makes the next two offers collide (glare) every run: each side's offer and
+ * its candidates are held until both offers exist, so each arrives while the
+ * other side has an offer of its own outstanding. Restore with sinon.restore().
+ */
+export function collideNextOffers(): void {
+  const realSend = WebSocket.prototype.send;
+  const held: [WebSocket, string][] = [];
+  let offersHeld = 0;
+  sinon.stub(WebSocket.prototype, "send").callsFake(function (this: WebSocket, data) {
+    const message = typeof data === "string" ? JSON.parse(data) : null;
+    if (offersHeld === 2 || !["video-offer", "new-ice-candidate"].includes(message?.type)) {
+      realSend.call(this, data);
+      return;
+    }
+    held.push([this, String(data)]);
+    if (message.type === "video-offer" && ++offersHeld === 2) {
+      held.splice(0).forEach(([socket, text]) => realSend.call(socket, text));
+    }
+  });
+}
+
+/** The tests run in Chromium and Firefox; a few assertions depend on the browser's fakes. */
+export const FIREFOX = navigator.userAgent.includes("Firefox/");
+
+/**
+ * Returns `end(track)`, which ends a capture track the way the browser does when
+ * its source goes away (camera unplugged, the browser's own "Stop sharing"):
+ * the track stops and `ended` fires. Script can only stop() it, which fires
+ * nothing, and dispatch an untrusted `ended` — which Firefox hands to the
+ * track's `onended` but not to its addEventListener listeners. So the `ended`
+ * listeners added from now on are recorded, and called directly where the
+ * dispatched event does not reach them. Call it before the tracks are opened;
+ * sinon.restore() undoes it.
+ */
+export function trackEnder(): (track: MediaStreamTrack) => void {
+  const listeners = new WeakMap<MediaStreamTrack, EventListenerOrEventListenerObject[]>();
+  const add = EventTarget.prototype.addEventListener;
+  sinon.stub(MediaStreamTrack.prototype, "addEventListener").callsFake(
+    function (this: MediaStreamTrack, type, listener, options) {
+      if (type === "ended" && listener) {
+        listeners.set(this, [...(listeners.get(this) ?? []), listener]);
+      }
+      add.call(this, type, listener, options);
+    },
+  );
+  return (track) => {
+    track.stop();
+    let delivered = false;
+    const probe = () => delivered = true;
+    add.call(track, "ended", probe);
+    const ended = new Event("ended");
+    track.dispatchEvent(ended);
+    track.removeEventListener("ended", probe);
+    if (delivered) return;
+    for (const listener of listeners.get(track) ?? []) {
+      if (typeof listener === "function") listener.call(track, ended);
+      else listener.handleEvent(ended);
+    }
+  };
+}

@@ -16,7 +16,10 @@ export const CallState = {
   Connecting: "connecting",
   /** Media flows. */
   Connected: "connected",
-  /** Media was interrupted; ICE is restarting. */
+  /**
+   * Media was interrupted and ICE is restarting, or the other side is
+   * reloading its page and will call back (issue 6).
+   */
   Reconnecting: "reconnecting",
   /** The call ended normally (hung up, declined, busy, unanswered, unreachable). */
   Ended: "ended",
@@ -40,6 +43,10 @@ export type CallEvent =
   | { type: "answered" }
   | { type: "media-connected" }
   | { type: "media-interrupted" }
+  /** The peer's page went away (a reload) and will call back: its connection is gone. */
+  | { type: "peer-away" }
+  /** The peer called back after its reload; a fresh connection is being set up. */
+  | { type: "peer-back" }
   | { type: "end"; reason: EndReason }
   | { type: "fail"; reason: EndReason };
 
@@ -74,6 +81,13 @@ export function nextState(state: CallState, event: CallEvent): CallState | null 
         : null;
     case "media-interrupted":
       return state === CallState.Connected ? CallState.Reconnecting : null;
+    case "peer-away":
+      return state === CallState.Connecting || state === CallState.Connected ||
+          state === CallState.Reconnecting
+        ? CallState.Reconnecting
+        : null;
+    case "peer-back":
+      return state === CallState.Reconnecting ? CallState.Connecting : null;
     case "end":
       return isInCall(state) ? CallState.Ended : null;
     case "fail":

@@ -7,6 +7,7 @@
  * module is safe to import outside a browser.
  */
 import type { CallState, EndReason } from "./call-state.ts";
+import type { QualityLevel, QualitySample } from "./quality-stats.ts";
 
 const init: EventInit = { bubbles: true, composed: true };
 
@@ -87,6 +88,27 @@ export class P2pSignalingChangeEvent extends Event {
   }
 }
 
+/**
+ * Call quality, measured every second while a call is connected: the level
+ * (`good`, `fair`, `poor`) and the numbers behind it (quality-stats.ts).
+ */
+export class P2pQualityEvent extends Event {
+  static readonly eventName = "p2p-quality";
+  readonly level: QualityLevel;
+  constructor(readonly sample: QualitySample) {
+    super(P2pQualityEvent.eventName, init);
+    this.level = sample.level;
+  }
+}
+
+/** A chat message from the other side of the call arrived (over the data channel). */
+export class P2pChatMessageEvent extends Event {
+  static readonly eventName = "p2p-chat-message";
+  constructor(readonly from: string, readonly text: string) {
+    super(P2pChatMessageEvent.eventName, init);
+  }
+}
+
 /** Every event of `<p2p-call>` by name. */
 export interface P2pCallEventMap {
   "p2p-state-change": P2pStateChangeEvent;
@@ -95,6 +117,8 @@ export interface P2pCallEventMap {
   "p2p-call-ended": P2pCallEndedEvent;
   "p2p-error": P2pErrorEvent;
   "p2p-signaling-change": P2pSignalingChangeEvent;
+  "p2p-quality": P2pQualityEvent;
+  "p2p-chat-message": P2pChatMessageEvent;
 }
 
 declare global {

@@ -12,15 +12,19 @@ export { CallState, type EndReason } from "./call-state.ts";
 export {
   P2pCallEndedEvent,
   type P2pCallEventMap,
+  P2pChatMessageEvent,
   P2pErrorEvent,
   type P2pErrorKind,
   P2pIncomingCallEvent,
+  P2pQualityEvent,
   P2pSignalingChangeEvent,
   P2pStateChangeEvent,
   P2pUserListEvent,
   type SignalingStatus,
 } from "./events.ts";
 export type { HangUpReason, IceServer } from "./protocol.ts";
+export type { P2pCallLabels } from "./labels.ts";
+export type { QualityLevel, QualitySample } from "./quality-stats.ts";
 
 if (typeof customElements !== "undefined" && typeof HTMLElement !== "undefined") {
   await import("./p2p-call.ts");

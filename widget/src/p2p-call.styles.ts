@@ -308,4 +308,13 @@ export const styles = css`
     margin: 0;
     color: var(--_text-muted);
   }
+
+  /* Over the remote video when the browser refused to play its sound. */
+  .autoplay {
+    position: absolute;
+    left: 50%;
+    top: 50%;
+    transform: translate(-50%, -50%);
+    box-shadow: 0 2px 12px rgb(0 0 0 / 0.35);
+  }
 `;

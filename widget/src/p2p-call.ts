@@ -1,19 +1,41 @@
 import { html, LitElement, nothing, type PropertyValues, type TemplateResult } from "lit";
+// Re-setting srcObject, even to the same stream, reloads the media element
+// (HTML spec; Chromium aborts a pending play() and restarts): compare first.
+import { live } from "lit/directives/live.js";
 import { CallState, type EndReason, isInCall } from "./call-state.ts";
 import { type AcceptOptions, CallController } from "./controllers/call-controller.ts";
 import { ClockController } from "./controllers/clock-controller.ts";
-import { type DeviceKind, MediaController } from "./controllers/media-controller.ts";
+import { MediaController } from "./controllers/media-controller.ts";
 import { PeerController } from "./controllers/peer-controller.ts";
 import { SignalingController } from "./controllers/signaling-controller.ts";
+import { canChooseSpeaker, PlaybackController } from "./controllers/playback-controller.ts";
+import type { DebugPanel, DebugSnapshot } from "./debug-report.ts";
+import type { PickerKind } from "./device-memory.ts";
+import { DiagnosticsLog } from "./diagnostics-log.ts";
+import type {
+  PrecheckController,
+  PrecheckOptions,
+  PrecheckResult,
+} from "./precheck/precheck-controller.ts";
+import { ChatController, MAX_CHAT_LENGTH } from "./controllers/chat-controller.ts";
+import { LabelsController } from "./controllers/labels-controller.ts";
+import type { QualityController } from "./controllers/quality-controller.ts";
+import type { ScreenShareController } from "./controllers/screen-share-controller.ts";
+import { featureStyles } from "./features.styles.ts";
+import { formatLabel, type P2pCallLabels, type RenderLabels } from "./labels.ts";
+import { addStyles, LazyModule } from "./lazy.ts";
+import type { QualitySample } from "./quality-stats.ts";
 import {
+  P2pChatMessageEvent,
   P2pErrorEvent,
   type P2pErrorKind,
+  P2pQualityEvent,
   P2pSignalingChangeEvent,
   P2pUserListEvent,
   type SignalingStatus,
 } from "./events.ts";
 import { styles } from "./p2p-call.styles.ts";
-import { describeCall, formatDuration } from "./status-text.ts";
+import { formatDuration } from "./status-text.ts";
 import { resolveSignalingUrl } from "./signaling-url.ts";
 
 /** Parses the `ice-servers` attribute; `null` marks invalid JSON (reported, then ignored). */
@@ -43,7 +65,8 @@ const DEFAULT_RING_TIMEOUT = 30_000;
  * <p2p-call signaling="wss://example.org/ws" name="alice" room="lobby"></p2p-call>
  * ```
  *
- * @summary 1:1 WebRTC video call with user list, incoming-call prompt and device pickers.
+ * @summary 1:1 WebRTC video call with user list, incoming-call prompt and device pickers;
+ *   in a call: screen share, text chat, call quality, picture-in-picture and fullscreen.
  * @tagname p2p-call
  *
  * @attr {string} signaling - WebSocket URL of the signaling service. Relative and http(s)
@@ -60,6 +83,9 @@ const DEFAULT_RING_TIMEOUT = 30_000;
  * @attr {boolean} camera-off - Camera turned off (reflected).
  * @attr {CallState} state - Read-only: the call state, reflected for styling, e.g.
  *   `p2p-call[state="ringing"]`.
+ * @attr {string} lang - The language of the built-in labels and status line, from the element
+ *   or its nearest ancestor with `lang`: `ko` is Korean, anything else English. Use the
+ *   `labels` property for other languages or other words.
  *
  * @slot header - Replaces the title ("Video call") in the header row.
  * @slot empty-list - Shown instead of the user list while no one else is in the room.
@@ -91,6 +117,35 @@ const DEFAULT_RING_TIMEOUT = 30_000;
  * @csspart user-list - The list of people in the room.
  * @csspart user - One person in that list (name and call button).
  * @csspart call-button - The button that calls that person.
+ * @csspart share-button - Toggles screen sharing (shown where getDisplayMedia exists).
+ * @csspart chat-button - Opens and closes the chat panel; shows the unread count.
+ * @csspart chat-unread - The unread count on the chat button.
+ * @csspart chat - The chat panel.
+ * @csspart chat-log - Its message log (an aria-live log).
+ * @csspart chat-form - Its form.
+ * @csspart chat-input - Its message field.
+ * @csspart chat-send-button - Its Send button.
+ * @csspart quality-button - The quality indicator (good / fair / poor); opens the details.
+ * @csspart quality-panel - Round trip, bitrates, packet loss, resolution and frame rate.
+ * @csspart view-controls - The buttons over the remote video.
+ * @csspart pip-button - Picture-in-picture for the remote video (where supported).
+ * @csspart fullscreen-button - Fullscreen for the remote video (where supported).
+ * @csspart speaker-picker - The speaker select (where the browser has setSinkId).
+ * @csspart autoplay-button - "Click to hear the call", shown when the browser refused to play
+ *   the call's sound (autoplay policy).
+ * @csspart tools - The row with the pre-call check and debug report buttons.
+ * @csspart precheck-button - Opens and closes the pre-call check.
+ * @csspart precheck - The pre-call check panel.
+ * @csspart precheck-video - Its camera preview.
+ * @csspart precheck-level - Its microphone level meter.
+ * @csspart precheck-verdict - Its verdict sentence.
+ * @csspart precheck-again-button - Runs the check again.
+ * @csspart precheck-close-button - Closes the check.
+ * @csspart debug-button - Shows the debug report and copies it to the clipboard.
+ * @csspart debug-panel - The debug report panel.
+ * @csspart debug-report - Its read-only text area.
+ * @csspart debug-copy-button - Copies the report.
+ * @csspart debug-close-button - Closes the report.
  *
  * @cssproperty [--p2p-call-accent=#2563eb] - Accent color (links, focus rings).
  * @cssproperty [--p2p-call-accent-text=#ffffff] - Text on accent backgrounds.
@@ -106,6 +161,10 @@ const DEFAULT_RING_TIMEOUT = 30_000;
  * @cssproperty [--p2p-call-gap=10px] - Spacing between rows.
  * @cssproperty [--p2p-call-video-background=#0f172a] - Behind the videos.
  * @cssproperty [--p2p-call-max-width=560px] - Maximum width of the element.
+ * @cssproperty [--p2p-call-quality-good=var(--p2p-call-success)] - Dot of a good connection.
+ * @cssproperty [--p2p-call-quality-fair=#b45309] - Dot of a fair connection.
+ * @cssproperty [--p2p-call-quality-poor=var(--p2p-call-danger)] - Dot of a poor connection.
+ * @cssproperty [--p2p-call-chat-height=10em] - Height of the chat log before it scrolls.
  *
  * @fires {P2pStateChangeEvent} p2p-state-change - The call state changed.
  * @fires {P2pIncomingCallEvent} p2p-incoming-call - Someone calls; `accept()` or `decline()`.
@@ -113,9 +172,12 @@ const DEFAULT_RING_TIMEOUT = 30_000;
  * @fires {P2pCallEndedEvent} p2p-call-ended - A call ended, with reason, side and duration.
  * @fires {P2pErrorEvent} p2p-error - Something failed; `kind` is media, signaling, peer or protocol.
  * @fires {P2pSignalingChangeEvent} p2p-signaling-change - The signaling connection status changed.
+ * @fires {P2pQualityEvent} p2p-quality - Every second of a connected call: `level` (good, fair,
+ *   poor) and `sample` (round trip, bitrates, packet loss, resolution, frame rate).
+ * @fires {P2pChatMessageEvent} p2p-chat-message - The other side sent a chat message.
  */
 export class P2pCall extends LitElement {
-  static override styles = styles;
+  static override styles = [styles, featureStyles];
 
   static override properties = {
     signaling: { type: String },
@@ -127,23 +189,39 @@ export class P2pCall extends LitElement {
     ringTimeout: { type: Number, attribute: "ring-timeout" },
     muted: { type: Boolean, reflect: true },
     cameraOff: { type: Boolean, attribute: "camera-off", reflect: true },
+    labels: { attribute: false },
   };
 
   // ---- controllers -------------------------------------------------------------
 
-  readonly #media = new MediaController(this);
+  readonly #media: MediaController = new MediaController(this, {
+    onTrackReplaced: (lost, track) => void this.#replaceSentTrack(lost, track),
+    onDeviceLost: (kind, cause) =>
+      this.#reportError(
+        "media",
+        `The ${kind === "videoinput" ? "camera" : "microphone"} was disconnected and no other ` +
+          "could be opened; the call continues without it.",
+        cause,
+      ),
+  });
   readonly #peer: PeerController = new PeerController(this, {
     signal: (message) => this.#call.signal(message),
     onMediaPath: (status) => this.#call.onMediaPath(status),
     onError: (message, cause) => this.#call.onPeerError(message, cause),
+    onOpen: (pc) => this.#chat.attach(pc),
+    beforeTracks: (pc) => this.#chat.offer(pc),
   });
   readonly #signaling: SignalingController = new SignalingController(this, {
     onRelay: (message) => this.#call.onRelay(message),
-    onUsers: () => this.dispatchEvent(new P2pUserListEvent(this.users)),
+    onUsers: (users) => {
+      this.#call.onUsers(users);
+      this.dispatchEvent(new P2pUserListEvent(this.users));
+    },
     onServiceError: (error) => this.#call.onServiceError(error),
     onProtocolError: (problem) =>
       this.#reportError("protocol", `The call service sent an unusable message: ${problem}.`),
     onStatus: (status) => this.dispatchEvent(new P2pSignalingChangeEvent(status)),
+    onResumed: (ok) => this.#call.onResumed(ok),
   });
   readonly #call: CallController = new CallController(this, {
     signaling: this.#signaling,
@@ -160,6 +238,59 @@ export class P2pCall extends LitElement {
     dispatch: (event) => this.dispatchEvent(event),
   });
   readonly #clock = new ClockController(this);
+  /** Whether a control in the shadow root had focus when the running update began. */
+  #hadFocus = false;
+  readonly #labels = new LabelsController(this, () => this.labels);
+  readonly #chat: ChatController = new ChatController(this, {
+    onMessage: ({ text }) => {
+      void this.#chatPanel.load().catch(() => {});
+      this.dispatchEvent(new P2pChatMessageEvent(this.peer ?? "", text));
+    },
+  });
+  // Lazily loaded features (lazy.ts); a failed import is retried on next use.
+  readonly #chatPanel = new LazyModule(
+    this,
+    () => import("./panels/chat-panel.ts"),
+    (module) => this.#addStyles(module.styles),
+  );
+  readonly #inCall = new LazyModule(this, () => import("./panels/in-call.ts"), (module) => {
+    module.styles.forEach((styles) => this.#addStyles(styles));
+    this.#quality = new module.QualityController(this, {
+      connection: () =>
+        this.state === CallState.Connected || this.state === CallState.Reconnecting
+          ? this.#peer.connection
+          : null,
+      onSample: (sample) => this.dispatchEvent(new P2pQualityEvent(sample)),
+    });
+    this.#screen = new module.ScreenShareController(this, {
+      connection: () => this.#peer.connection,
+      cameraTrack: () => this.#media.stream?.getVideoTracks()[0] ?? null,
+      onError: (message, cause) => this.#reportError("media", message, cause),
+    });
+  });
+  #quality: QualityController | null = null;
+  #screen: ScreenShareController | null = null;
+  #qualityOpen = false;
+  readonly #playback = new PlaybackController(this, {
+    onSinkError: (cause) =>
+      this.#reportError("media", "The chosen speaker is not available; using the default.", cause),
+  });
+  readonly #diagnostics = new DiagnosticsLog(this);
+  readonly #precheckModule = new LazyModule(
+    this,
+    () => import("./precheck/precheck-controller.ts"),
+    (module) => this.#addStyles(module.styles),
+  );
+  readonly #debugModule = new LazyModule(
+    this,
+    () => import("./debug-report.ts"),
+    (module) => this.#addStyles(module.styles),
+  );
+  #precheck: PrecheckController | null = null;
+  #debugPanel: DebugPanel | null = null;
+  /** Whether the controllers hold their resources (see #settle). */
+  #attached = false;
+  #settling = false;
 
   // ---- properties ----------------------------------------------------------------
 
@@ -181,6 +312,12 @@ export class P2pCall extends LitElement {
   declare muted: boolean;
   /** Camera off (the track is disabled, the peer sees black; the call continues). */
   declare cameraOff: boolean;
+  /**
+   * Replacement words for the controls, merged over the table of the current
+   * language (`lang`), e.g. `{ hangUp: "End", chat: "Messages" }`. See
+   * `P2pCallLabels` for the keys; `{name}`, `{count}` and `{level}` are filled in.
+   */
+  declare labels: Partial<P2pCallLabels>;
 
   constructor() {
     super();
@@ -193,6 +330,7 @@ export class P2pCall extends LitElement {
     this.ringTimeout = DEFAULT_RING_TIMEOUT;
     this.muted = false;
     this.cameraOff = false;
+    this.labels = {};
   }
 
   // ---- read-only state -------------------------------------------------------------
@@ -243,16 +381,54 @@ export class P2pCall extends LitElement {
     return this.#peer.connection;
   }
 
+  /** The latest call quality measurement (also sent as `p2p-quality`); `null` outside a call. */
+  get quality(): QualitySample | null {
+    return this.#quality?.sample ?? null;
+  }
+
+  /** Whether the screen is being sent instead of the camera. */
+  get sharingScreen(): boolean {
+    return this.#screen?.sharing ?? false;
+  }
+
   // ---- lifecycle ----------------------------------------------------------------------
 
+  override connectedCallback(): void {
+    this.#settle();
+  }
+
   override disconnectedCallback(): void {
-    // Hang up while the socket is still open (controllers release it next),
-    // so the peer does not wait for ICE to time out.
-    this.#call.leave();
-    super.disconnectedCallback();
+    this.#settle();
+  }
+
+  /**
+   * Applies connects and disconnects a microtask late, once the DOM has
+   * settled: a move (disconnect + connect in one task) or a framework's
+   * double mount keeps the one socket and the call, and an element removed in
+   * the task that added it never opens a socket. Leaving hangs up while the
+   * socket is still open (controllers release it next), so the peer does not
+   * wait for ICE to time out.
+   */
+  #settle(): void {
+    if (this.#settling) return;
+    this.#settling = true;
+    queueMicrotask(() => {
+      this.#settling = false;
+      if (this.isConnected === this.#attached) return;
+      this.#attached = this.isConnected;
+      if (this.#attached) {
+        super.connectedCallback();
+        return;
+      }
+      this.#call.leave();
+      this.closePrecheck();
+      this.#debugPanel = null;
+      super.disconnectedCallback();
+    });
   }
 
   protected override willUpdate(changed: PropertyValues<this>): void {
+    this.#hadFocus = this.shadowRoot?.activeElement != null;
     if (changed.has("signaling") || changed.has("name") || changed.has("room")) {
       this.#signaling.configure({
         url: resolveSignalingUrl(this.signaling, location.href),
@@ -268,10 +444,24 @@ export class P2pCall extends LitElement {
     this.#clock.run(
       this.state === CallState.Connected || this.state === CallState.Reconnecting,
     );
+    // A call needs the camera the check is previewing.
+    if (isInCall(this.state)) this.closePrecheck();
+    // Quality, screen share and the video buttons (panels/in-call.ts). Not
+    // essential: a failed import leaves them out, a later update retries.
+    if (this.state === CallState.Connected) void this.#inCall.load().catch(() => {});
   }
 
   protected override updated(): void {
     if (this.getAttribute("state") !== this.state) this.setAttribute("state", this.state);
+    // The focused control went away with its state (Call once calling, Accept
+    // once answered, Hang up once ended): a keyboard user goes on from the
+    // control that matters now, not from the top of the page.
+    if (this.#hadFocus && !this.shadowRoot?.activeElement) this.#focusMainControl();
+    this.#playback.sync(
+      this.#remoteVideo(),
+      this.#peer.remoteStream,
+      this.#media.selectedDevice("audiooutput"),
+    );
   }
 
   // ---- private ---------------------------------------------------------------------------
@@ -290,9 +480,76 @@ export class P2pCall extends LitElement {
     if (value) this.name = value;
   };
 
-  readonly #onDevicePicked = (kind: DeviceKind) => (event: Event): void => {
-    void this.#call.switchDevice(kind, (event.target as HTMLSelectElement).value);
+  readonly #onDevicePicked = (kind: PickerKind) => (event: Event): void => {
+    const deviceId = (event.target as HTMLSelectElement).value;
+    if (kind === "audiooutput") {
+      this.#media.chooseSpeaker(deviceId);
+      return;
+    }
+    void this.#call.switchDevice(kind, deviceId);
+    // The check previews what the next call will use (the choice is stored synchronously).
+    if (this.#precheck) void this.#precheck.start();
   };
+
+  /** A stand-in for a lost device's track: sent by whichever sender carried the lost one. */
+  async #replaceSentTrack(lost: MediaStreamTrack, track: MediaStreamTrack): Promise<void> {
+    const sender = this.#peer.connection?.getSenders().find((s) => s.track === lost);
+    this.#diagnostics.add("media", `${track.kind} device lost; now using "${track.label}"`);
+    try {
+      await sender?.replaceTrack(track);
+    } catch (error) {
+      this.#reportError("media", "The replacement device could not be sent.", error);
+    }
+  }
+
+  readonly #onPrecheckClick = (): void => {
+    if (this.#precheck) this.closePrecheck();
+    else {
+      void this.precheck().catch((error: unknown) =>
+        this.#reportError("signaling", "The check could not be loaded.", error)
+      );
+    }
+  };
+
+  readonly #onDebugClick = async (): Promise<void> => {
+    if (this.#debugPanel) {
+      this.#debugPanel = null;
+      this.requestUpdate();
+      return;
+    }
+    try {
+      const module = await this.#debugModule.load();
+      const text = await module.buildDebugReport(this.#debugSnapshot());
+      const panel = new module.DebugPanel(this, text, () => {
+        this.#debugPanel = null;
+        this.requestUpdate();
+      });
+      this.#debugPanel = panel;
+      this.requestUpdate();
+      await panel.copy();
+    } catch (error) {
+      this.#reportError("signaling", "The debug report could not be loaded.", error);
+    }
+  };
+
+  #debugSnapshot(): DebugSnapshot {
+    const configuration = this.#rtcConfiguration();
+    return {
+      state: this.state,
+      endReason: this.endReason,
+      signalingStatus: this.#signaling.status,
+      signalingUrl: resolveSignalingUrl(this.signaling, location.href),
+      registered: this.#signaling.registeredName !== null,
+      peerConnection: this.#peer.connection,
+      localStream: this.#media.stream,
+      remoteStream: this.#peer.remoteStream,
+      iceServers: configuration.iceServers ?? [],
+      iceTransportPolicy: configuration.iceTransportPolicy ?? "all",
+      playbackBlocked: this.#playback.blocked,
+      devices: this.#media.devices,
+      log: this.#diagnostics.entries,
+    };
+  }
 
   /**
    * Runs a UI action. Expected failures are shown by the call itself; what
@@ -303,6 +560,30 @@ export class P2pCall extends LitElement {
     action().catch((error: unknown) => {
       this.#reportError("signaling", error instanceof Error ? error.message : String(error), error);
     });
+  }
+
+  #addStyles(styles: Parameters<typeof addStyles>[1]): void {
+    addStyles(this.renderRoot as ShadowRoot, styles);
+  }
+
+  readonly #onShareClick = (): void => {
+    const screen = this.#screen;
+    if (screen?.sharing) void screen.stop();
+    else if (screen) void screen.start();
+    else void this.#inCall.load().then(() => this.#screen?.start(), () => {});
+  };
+
+  readonly #onChatClick = async (): Promise<void> => {
+    this.#chat.toggle();
+    await this.#chatPanel.load().catch(() => {});
+    if (!this.#chat.open) return;
+    // Opening the chat is asking to write: the field gets the focus.
+    await this.updateComplete;
+    this.renderRoot.querySelector<HTMLInputElement>("#chat-input")?.focus();
+  };
+
+  #remoteVideo(): HTMLVideoElement | null {
+    return this.renderRoot.querySelector<HTMLVideoElement>(".remote");
   }
 
   #reportError(kind: P2pErrorKind, message: string, cause?: unknown): void {
@@ -344,6 +625,84 @@ export class P2pCall extends LitElement {
     this.#call.hangUp();
   }
 
+  /**
+   * Sends the screen (a window or tab, as the user picks) instead of the
+   * camera, without renegotiation. Call it from a user gesture (browsers
+   * require one for getDisplayMedia). Resolves `false` if there is no camera
+   * to replace, the user cancelled, or the call ended meanwhile.
+   */
+  async shareScreen(): Promise<boolean> {
+    await this.#inCall.load();
+    return this.#screen?.start() ?? false;
+  }
+
+  /** Stops screen sharing and sends the camera again. No-op when not sharing. */
+  async stopScreenShare(): Promise<void> {
+    await this.#screen?.stop();
+  }
+
+  /**
+   * Sends a chat message to the other side of the call over the data channel.
+   * Returns `false` if no chat channel is open (no call yet, or the peer has no chat).
+   */
+  sendMessage(text: string): boolean {
+    return this.#chat.send(text);
+  }
+
+  /** The browser refused to play the call's sound (autoplay policy); `resumePlayback()` fixes it. */
+  get playbackBlocked(): boolean {
+    return this.#playback.blocked;
+  }
+
+  /**
+   * Plays the call's sound after the browser refused to (`playbackBlocked`).
+   * Call it from a user gesture, e.g. a click on the page's own button; the
+   * element's "Click to hear the call" button does the same.
+   */
+  resumePlayback(): Promise<void> {
+    return this.#playback.unblock();
+  }
+
+  /**
+   * Opens the pre-call check (camera preview, microphone level, signaling
+   * service and STUN/TURN servers) and resolves with its result once every
+   * check has finished. Loads the check's code on first use. Rejects with an
+   * InvalidStateError during a call (the call holds the camera).
+   */
+  async precheck(options: PrecheckOptions = {}): Promise<PrecheckResult> {
+    if (isInCall(this.state)) throw new DOMException("A call is in progress.", "InvalidStateError");
+    const module = await this.#precheckModule.load();
+    if (isInCall(this.state)) throw new DOMException("A call is in progress.", "InvalidStateError");
+    this.#precheck ??= new module.PrecheckController(this, {
+      open: (request) => this.#media.open(request),
+      signalingStatus: () => this.#signaling.status,
+      iceServers: () => this.#rtcConfiguration().iceServers ?? [],
+      onDevicesChanged: () => void this.#media.refreshDevices(),
+      onClose: () => this.closePrecheck(),
+    });
+    return this.#precheck.start(options);
+  }
+
+  /** Closes the pre-call check and releases its camera and microphone. No-op if it is closed. */
+  closePrecheck(): void {
+    const precheck = this.#precheck;
+    if (!precheck) return;
+    this.#precheck = null;
+    precheck.stop();
+    this.removeController(precheck);
+    this.requestUpdate();
+  }
+
+  /**
+   * A plain-text report for support requests: browser, call and signaling
+   * state, the selected ICE candidate pair type, media, recent errors. It
+   * holds no SDP, no ICE candidates and no credentials.
+   */
+  async debugReport(): Promise<string> {
+    const module = await this.#debugModule.load();
+    return module.buildDebugReport(this.#debugSnapshot());
+  }
+
   // ---- render --------------------------------------------------------------------------------
 
   protected override render(): TemplateResult {
@@ -351,19 +710,26 @@ export class P2pCall extends LitElement {
     const remote = this.#peer.remoteStream;
     const registered = this.#signaling.registeredName;
     const connectedAt = this.#call.connectedAt;
+    const text = this.#labels.labels;
+    const service = {
+      offline: text.serviceOffline,
+      connecting: text.serviceConnecting,
+      online: text.serviceOnline,
+      reconnecting: text.serviceReconnecting,
+    }[this.#signaling.status];
     return html`
       <div part="base" class="base">
         <div part="header" class="header">
-          <slot name="header"><span class="title">Video call</span></slot>
+          <slot name="header"><span class="title">${text.title}</span></slot>
           <span class="identity">
-            ${registered ? html`<span>You: <strong>${registered}</strong></span>` : nothing}
+            ${registered ? html`<span>${text.you} <strong>${registered}</strong></span>` : nothing}
             <span
               part="connection"
               class="dot"
               data-status=${this.#signaling.status}
               role="img"
-              aria-label="Call service: ${this.#signaling.status}"
-              title="Call service: ${this.#signaling.status}"
+              aria-label=${service}
+              title=${service}
             ></span>
           </span>
         </div>
@@ -372,28 +738,45 @@ export class P2pCall extends LitElement {
           <video
             part="remote-video"
             class="remote"
-            aria-label=${this.peer ? `Video from ${this.peer}` : "Remote video"}
+            aria-label=${this.peer
+              ? formatLabel(text.videoFrom, { name: this.peer })
+              : text.remoteVideo}
             autoplay
             playsinline
-            .srcObject=${remote}
+            .srcObject=${live(remote)}
             ?hidden=${!remote}
+            @enterpictureinpicture=${() => this.requestUpdate()}
+            @leavepictureinpicture=${() => this.requestUpdate()}
           ></video>
           ${remote ? nothing : html`<div class="placeholder">${this.#placeholderText()}</div>`}
           <video
             part="local-video"
             class="local"
-            aria-label="Your camera preview"
+            aria-label=${text.localVideo}
             autoplay
             playsinline
             muted
             .muted=${true}
-            .srcObject=${local}
+            .srcObject=${live(local)}
             ?hidden=${!local || local.getVideoTracks().length === 0}
           ></video>
+          ${remote && this.#inCall.module
+            ? this.#inCall.module.renderViewControls({
+              video: this.#remoteVideo(),
+              labels: text,
+              onError: (message, cause) => this.#reportError("media", message, cause),
+            })
+            : nothing}
+          ${this.#playback.blocked
+            ? html`
+              <button part="autoplay-button" class="autoplay primary"
+                @click=${() => void this.resumePlayback()}>Click to hear the call</button>
+            `
+            : nothing}
         </div>
         <div class="status-bar">
           <p part="status" class="status" role="status" aria-live="polite">
-            ${describeCall({
+            ${this.#labels.describeCall({
               state: this.state,
               peer: this.peer,
               direction: this.#call.direction,
@@ -406,17 +789,20 @@ export class P2pCall extends LitElement {
           </p>
           ${connectedAt !== null && isInCall(this.state)
             ? html`
-              <span part="timer" class="timer" role="timer" aria-label="Call duration"
+              <span part="timer" class="timer" role="timer" aria-label=${text.callDuration}
               >${formatDuration(Date.now() - connectedAt)}</span>
             `
             : nothing}
+          ${this.#renderQualityButton(text)}
         </div>
         ${this.#call.problem
           ? html`<p part="error" class="error" role="alert">${this.#call.problem}</p>`
           : nothing}
         ${this.#renderActions()}
+        ${this.#renderPanels(text)}
         ${this.#renderDevicePickers()}
         ${this.#renderUserList()}
+        ${this.#renderTools()}
       </div>
     `;
   }
@@ -432,38 +818,52 @@ export class P2pCall extends LitElement {
       case CallState.Idle:
       case CallState.Ended:
       case CallState.Failed:
-        return "No call";
+        return this.#labels.labels.noCall;
     }
   }
 
+  /** Hang up during a call, Accept while ringing, else the first call button or the name field. */
+  #focusMainControl(): void {
+    const main = this.state === CallState.Ringing
+      ? "accept-button"
+      : isInCall(this.state)
+      ? "hangup-button"
+      : "call-button";
+    this.renderRoot.querySelector<HTMLElement>(`[part~="${main}"], [part~="name-input"]`)?.focus();
+  }
+
   #renderNameForm(): TemplateResult {
+    const text = this.#labels.labels;
     return html`
       <form part="name-form" class="name-form" @submit=${this.#onNameSubmit}>
-        <label>Your name
+        <label>${text.nameLabel}
           <input part="name-input" name="name" autocomplete="nickname" required maxlength="64">
         </label>
-        <button part="join-button" class="primary" type="submit">Join</button>
+        <button part="join-button" class="primary" type="submit">${text.join}</button>
       </form>
     `;
   }
 
   /** The controls that fit the state: the incoming prompt, the call controls, or none. */
   #renderActions(): TemplateResult {
+    const text = this.#labels.labels;
     switch (this.state) {
       case CallState.Ringing:
         return html`
-          <div part="incoming" class="incoming" role="group" aria-label="Incoming call">
-            <p class="incoming-text">Incoming call from ${this.peer}</p>
+          <div part="incoming" class="incoming" role="group" aria-label=${text.incomingCall}>
+            <p class="incoming-text">${formatLabel(text.incomingFrom, {
+              name: this.peer ?? "",
+            })}</p>
             <button part="accept-button" class="accept" @click=${() =>
               this.#run(() => this.accept())}>
-              Accept
+              ${text.accept}
             </button>
             <button
               part="accept-audio-button"
               @click=${() => this.#run(() => this.accept({ video: false }))}
-            >Answer without camera</button>
+            >${text.acceptAudio}</button>
             <button part="decline-button" class="danger" @click=${() => this.decline()}>
-              Decline
+              ${text.decline}
             </button>
             <slot name="actions"></slot>
           </div>
@@ -473,21 +873,23 @@ export class P2pCall extends LitElement {
       case CallState.Connected:
       case CallState.Reconnecting:
         return html`
-          <div part="controls" class="toolbar" role="group" aria-label="Call controls">
+          <div part="controls" class="toolbar" role="group" aria-label=${text.callControls}>
             <button
               part="mute-button"
               aria-pressed=${this.muted ? "true" : "false"}
               ?disabled=${!this.#media.stream?.getAudioTracks().length}
               @click=${() => (this.muted = !this.muted)}
-            >Mute</button>
+            >${text.mute}</button>
             <button
               part="camera-button"
               aria-pressed=${this.cameraOff ? "true" : "false"}
               ?disabled=${!this.#media.stream?.getVideoTracks().length}
               @click=${() => (this.cameraOff = !this.cameraOff)}
-            >Camera off</button>
+            >${text.cameraOff}</button>
+            ${this.#renderShareButton(text)}
+            ${this.#renderChatButton(text)}
             <button part="hangup-button" class="danger" @click=${() => this.hangUp()}>
-              Hang up
+              ${text.hangUp}
             </button>
             <slot name="actions"></slot>
           </div>
@@ -500,14 +902,19 @@ export class P2pCall extends LitElement {
   }
 
   #renderDevicePickers(): TemplateResult | typeof nothing {
-    if (!this.#media.stream) return nothing;
-    const picker = (kind: DeviceKind, label: string, part: string) => {
+    if (!this.#media.stream && !this.#precheck) return nothing;
+    const picker = (kind: PickerKind, label: string, part: string) => {
+      if (kind === "audiooutput" && !canChooseSpeaker()) return nothing;
       const devices = this.#media.devices.filter((device) => device.kind === kind);
       if (devices.length === 0) return nothing;
       const selected = this.#media.selectedDevice(kind);
       return html`
         <label>${label}
-          <select part="device-picker ${part}" @change=${this.#onDevicePicked(kind)}>
+          <select
+            part="device-picker ${part}"
+            ?disabled=${kind === "videoinput" && this.sharingScreen}
+            @change=${this.#onDevicePicked(kind)}
+          >
             ${devices.map((device, index) =>
               html`<option value=${device.deviceId} ?selected=${device.deviceId === selected}>
                 ${device.label || `${label} ${index + 1}`}
@@ -519,9 +926,33 @@ export class P2pCall extends LitElement {
     };
     return html`
       <div class="pickers">
-        ${picker("videoinput", "Camera", "camera-picker")}
-        ${picker("audioinput", "Microphone", "microphone-picker")}
+        ${picker("videoinput", this.#labels.labels.camera, "camera-picker")}
+        ${picker("audioinput", this.#labels.labels.microphone, "microphone-picker")}
+        ${picker("audiooutput", "Speaker", "speaker-picker")}
       </div>
+    `;
+  }
+
+  /** The pre-call check and the debug report: their buttons, and their panels once loaded. */
+  #renderTools(): TemplateResult {
+    const inCall = isInCall(this.state);
+    return html`
+      <div part="tools" class="toolbar">
+        ${inCall ? nothing : html`
+          <button
+            part="precheck-button"
+            aria-expanded=${this.#precheck ? "true" : "false"}
+            @click=${this.#onPrecheckClick}
+          >Check camera &amp; network</button>
+        `}
+        <button
+          part="debug-button"
+          aria-expanded=${this.#debugPanel ? "true" : "false"}
+          @click=${this.#onDebugClick}
+        >Debug report</button>
+      </div>
+      ${this.#precheck?.render() ?? nothing}
+      ${this.#debugPanel?.render() ?? nothing}
     `;
   }
 
@@ -529,11 +960,12 @@ export class P2pCall extends LitElement {
     // During a call the list would only offer disabled buttons: keep it compact.
     if (!this.#signaling.registeredName || isInCall(this.state)) return nothing;
     const users = this.users;
+    const text = this.#labels.labels;
     return html`
       <div class="users" role="region" aria-labelledby="users-heading">
-        <p id="users-heading" class="users-heading">In this room</p>
+        <p id="users-heading" class="users-heading">${text.roomHeading}</p>
         ${users.length === 0
-          ? html`<p class="empty"><slot name="empty-list">No one else is here yet.</slot></p>`
+          ? html`<p class="empty"><slot name="empty-list">${text.emptyRoom}</slot></p>`
           : html`<ul part="user-list" class="user-list">
             ${
             users.map((user) =>
@@ -543,15 +975,83 @@ export class P2pCall extends LitElement {
                   <button
                     part="call-button"
                     class="primary"
-                    aria-label="Call ${user}"
+                    aria-label=${formatLabel(text.callUser, { name: user })}
                     @click=${() => this.#run(() => this.call(user))}
-                  >Call</button>
+                  >${text.call}</button>
                 </li>
               `
             )
           }
           </ul>`}
       </div>
+    `;
+  }
+
+  // ---- render: screen share, chat, quality, remote view ------------------------------------
+
+  #renderShareButton(text: RenderLabels): TemplateResult | typeof nothing {
+    // Mobile browsers have no screen capture.
+    if (!navigator.mediaDevices?.getDisplayMedia) return nothing;
+    return html`
+      <button
+        part="share-button"
+        aria-pressed=${this.sharingScreen ? "true" : "false"}
+        ?disabled=${!this.#media.stream?.getVideoTracks().length}
+        @click=${this.#onShareClick}
+      >${text.shareScreen}</button>
+    `;
+  }
+
+  #renderChatButton(text: RenderLabels): TemplateResult | typeof nothing {
+    // Until the peer's hello arrives; never for a peer without chat (MDN's client).
+    if (!this.#chat.available) return nothing;
+    const { unread, open } = this.#chat;
+    return html`
+      <button
+        part="chat-button"
+        aria-expanded=${open ? "true" : "false"}
+        aria-controls=${open ? "chat-panel" : nothing}
+        aria-label=${unread ? formatLabel(text.chatUnread, { count: unread }) : nothing}
+        @click=${this.#onChatClick}
+      >${text.chat}${unread
+        ? html`<span part="chat-unread" class="badge" aria-hidden="true">${unread}</span>`
+        : nothing}</button>
+    `;
+  }
+
+  #renderQualityButton(text: RenderLabels): TemplateResult | typeof nothing {
+    const sample = this.quality;
+    const module = this.#inCall.module;
+    if (!sample || !module || !isInCall(this.state)) return nothing;
+    return module.renderQualityButton({
+      sample,
+      open: this.#qualityOpen,
+      labels: text,
+      toggle: () => {
+        this.#qualityOpen = !this.#qualityOpen;
+        this.requestUpdate();
+      },
+    });
+  }
+
+  /** The open panels of the call, once their chunks have loaded. */
+  #renderPanels(text: RenderLabels): TemplateResult | typeof nothing {
+    if (!isInCall(this.state)) return nothing;
+    const sample = this.quality;
+    const quality = this.#inCall.module;
+    const chat = this.#chatPanel.module;
+    return html`
+      ${this.#qualityOpen && quality && sample ? quality.renderQualityPanel(sample, text) : nothing}
+      ${this.#chat.open && chat
+        ? chat.renderChatPanel({
+          messages: this.#chat.messages,
+          ready: this.#chat.ready,
+          peer: this.peer ?? "",
+          maxLength: MAX_CHAT_LENGTH,
+          labels: text,
+          send: (message) => this.#chat.send(message),
+        })
+        : nothing}
     `;
   }
 }

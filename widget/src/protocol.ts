@@ -11,6 +11,7 @@ import type {
   IdMessage,
   NewIceCandidateMessage,
   RejectUsernameMessage,
+  ResumeMessage,
   SessionDescription,
   UserListMessage,
   VideoAnswerMessage,
@@ -30,6 +31,7 @@ export type {
   NewIceCandidateMessage,
   RejectUsernameMessage,
   RelayedMessage,
+  ResumeMessage,
   ServerMessage,
   SessionDescription,
   UserListMessage,
@@ -38,11 +40,21 @@ export type {
 } from "../../signaling/protocol.ts";
 export { HANG_UP_REASONS, SUBPROTOCOL };
 
+/**
+ * A resume token the service may add to `id` or to a registration reply
+ * (issue 6); the element sends it back as `resume` in its next `username`
+ * after a reconnect or reload, to keep its name (see resume-token.ts).
+ */
+export interface Resumable {
+  resume?: string;
+}
+
 /** A message the element acts on, after validation. */
 export type IncomingMessage =
-  | IdMessage
-  | RejectUsernameMessage
+  | (IdMessage & Resumable)
+  | (RejectUsernameMessage & Resumable)
   | UserListMessage
+  | ResumeMessage
   | ErrorMessage
   | VideoOfferMessage
   | VideoAnswerMessage
@@ -95,6 +107,10 @@ function parseIceServers(value: unknown): IceServer[] | undefined {
   );
 }
 
+/** `{resume}` if the frame carries a usable token, else nothing (no `undefined` key). */
+const resumeOf = (data: Json): Resumable =>
+  isString(data.resume) && data.resume !== "" ? { resume: data.resume } : {};
+
 /** The single validation point for frames from the service. Never throws. */
 export function parseServerMessage(text: unknown): ParseResult {
   if (!isString(text)) return bad("binary frame");
@@ -116,13 +132,31 @@ export function parseServerMessage(text: unknown): ParseResult {
           id: data.id,
           protocol: typeof data.protocol === "number" ? data.protocol : undefined,
           iceServers: parseIceServers(data.iceServers),
+          ...resumeOf(data),
+          ...(typeof data.resumeGrace === "number" && data.resumeGrace > 0
+            ? { resumeGrace: data.resumeGrace }
+            : {}),
         },
       };
     case "rejectusername":
       if (!isString(data.name)) return bad("rejectusername without a name");
       return {
         ok: true,
-        message: { type: "rejectusername", id: Number(data.id), name: data.name },
+        message: {
+          type: "rejectusername",
+          id: Number(data.id),
+          name: data.name,
+          ...resumeOf(data),
+        },
+      };
+    case "resume":
+      return {
+        ok: true,
+        message: {
+          type: "resume",
+          ok: data.ok === true,
+          ...(isString(data.name) ? { name: data.name } : {}),
+        },
       };
     case "userlist":
       if (!Array.isArray(data.users)) return bad("userlist without users");
@@ -142,10 +176,13 @@ export function parseServerMessage(text: unknown): ParseResult {
       if (!isString(data.name)) return bad(`${data.type} without a sender`);
       const sdp = parseDescription(data.sdp, data.type === "video-offer" ? "offer" : "answer");
       if (!sdp) return bad(`${data.type} without a usable sdp`);
-      return {
-        ok: true,
-        message: { type: data.type, name: data.name, target: String(data.target), sdp },
-      };
+      const base = { name: data.name, target: String(data.target), sdp };
+      if (data.type === "video-answer") {
+        return { ok: true, message: { type: "video-answer", ...base } };
+      }
+      // A caller back from a reload marks its offer (issue 6).
+      const resume = data.resume === true ? { resume: true } : {};
+      return { ok: true, message: { type: "video-offer", ...base, ...resume } };
     }
     case "new-ice-candidate": {
       if (!isString(data.name)) return bad("new-ice-candidate without a sender");
@@ -166,7 +203,16 @@ export function parseServerMessage(text: unknown): ParseResult {
       const reason = (HANG_UP_REASONS as readonly unknown[]).includes(data.reason)
         ? data.reason as HangUpMessage["reason"]
         : undefined;
-      return { ok: true, message: { type: "hang-up", name: data.name, reason } };
+      return {
+        ok: true,
+        message: {
+          type: "hang-up",
+          name: data.name,
+          reason,
+          // The sender reloads and will call again (issue 6).
+          ...(data.resume === true ? { resume: true } : {}),
+        },
+      };
     }
     default:
       // Chat lines and future message types: valid, just not ours to handle.

@@ -7,11 +7,11 @@ import {
   P2pIncomingCallEvent,
   P2pStateChangeEvent,
 } from "../events.ts";
-import { describeMediaError } from "../media-errors.ts";
 import type { ErrorMessage, HangUpReason, SessionDescription } from "../protocol.ts";
 import type { DeviceKind, MediaController } from "./media-controller.ts";
 import type { MediaPathStatus, PeerController, PeerSignal } from "./peer-controller.ts";
 import type { ReceivedRelay, SignalingController } from "./signaling-controller.ts";
+import { saveResumeCall, takeResumeCall } from "../resume-token.ts";
 
 /** Options of `accept()`. */
 export interface AcceptOptions {
@@ -42,7 +42,25 @@ export interface CallParts {
 /** How long offer/answer → connected may take before the call fails. */
 const CONNECT_TIMEOUT = 30_000;
 
+/** The service's usual resume grace, when it did not say (issue 6). */
+const DEFAULT_RESUME_GRACE = 20_000;
+/** Beyond the grace: the reloaded page needs a moment to load and call back. */
+const RESUME_MARGIN = 10_000;
+/** A call left by a reload is taken up again only this soon after. */
+const RESUME_CALL_MAX_AGE = 10 * 60_000;
+
 const invalidState = (message: string) => new DOMException(message, "InvalidStateError");
+
+/**
+ * The sentences for getUserMedia failures load with the first failure: they
+ * are not needed to show the element or to make a call (bundle budget, issue 7).
+ */
+const describeMediaError = (error: unknown): Promise<string> =>
+  import("../media-errors.ts").then(
+    (module) => module.describeMediaError(error),
+    // The chunk did not load (network gone): a vaguer sentence beats none.
+    () => "The camera or microphone could not be opened.",
+  );
 
 /**
  * The call itself: drives the call state machine (call-state.ts) from user
@@ -77,6 +95,14 @@ export class CallController implements ReactiveController {
   #contacted = false;
   #ringTimer: ReturnType<typeof setTimeout> | undefined;
   #connectTimer: ReturnType<typeof setTimeout> | undefined;
+  /**
+   * Issue 6, the side that reloaded: this call takes up the one the page had
+   * before, so its first offer says `resume` and the peer answers at once.
+   */
+  #resumingCall = false;
+  /** Issue 6, the side that waits: the peer's page is reloading; it will call back. */
+  #peerAway = false;
+  #awayTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(host: ReactiveControllerHost, parts: CallParts, settings: CallSettings) {
     this.#host = host;
@@ -108,7 +134,11 @@ export class CallController implements ReactiveController {
 
   // ---- user actions ----------------------------------------------------------
 
-  async call(name: string): Promise<void> {
+  call(name: string): Promise<void> {
+    return this.#dial(name, false);
+  }
+
+  async #dial(name: string, resume: boolean): Promise<void> {
     const own = this.#settings.ownName();
     if (!own || this.#parts.signaling.status !== "online") {
       throw invalidState("Not connected to the signaling service yet.");
@@ -119,6 +149,7 @@ export class CallController implements ReactiveController {
     if (isInCall(this.state)) throw invalidState("Already in a call.");
 
     const callId = this.#begin(name, "outgoing");
+    this.#resumingCall = resume;
     this.#parts.peer.open(this.#settings.rtcConfiguration(), own > name);
     this.#move({ type: "dial" });
     this.#startRingTimer();
@@ -126,8 +157,9 @@ export class CallController implements ReactiveController {
     try {
       stream = await this.#parts.media.acquire({ video: true, audio: true });
     } catch (error) {
+      const message = await describeMediaError(error);
       if (callId !== this.#callId) return;
-      this.#report("media", describeMediaError(error), error);
+      this.#report("media", message, error);
       this.#finish("fail", "media", "local", "failed");
       return;
     }
@@ -156,13 +188,14 @@ export class CallController implements ReactiveController {
       try {
         stream = await this.#parts.media.acquire({ video, audio });
       } catch (error) {
+        const message = await describeMediaError(error);
         if (callId !== this.#callId) return;
         if (video) {
           // Keep ringing: the user may still answer without camera, or decline.
-          this.#report("media", describeMediaError(error), error);
+          this.#report("media", message, error);
           return;
         }
-        this.#report("media", `${describeMediaError(error)} Answering receive-only.`, error);
+        this.#report("media", `${message} Answering receive-only.`, error);
       }
     }
     if (callId !== this.#callId) return;
@@ -193,7 +226,7 @@ export class CallController implements ReactiveController {
       const track = await this.#parts.media.switchDevice(kind, deviceId);
       if (track && callId === this.#callId) await this.#parts.peer.replaceTrack(track);
     } catch (error) {
-      this.#report("media", describeMediaError(error), error);
+      this.#report("media", await describeMediaError(error), error);
     }
   }
 
@@ -203,7 +236,32 @@ export class CallController implements ReactiveController {
   signal(message: PeerSignal): void {
     if (!this.peerName || !isInCall(this.state)) return;
     this.#contacted = true;
+    if (message.type === "video-offer" && this.#resumingCall && this.state === CallState.Calling) {
+      this.#parts.signaling.send({ ...message, target: this.peerName, resume: true });
+      return;
+    }
     this.#parts.signaling.send({ ...message, target: this.peerName });
+  }
+
+  /**
+   * The service answered our resume (issue 6). If this page was reloaded
+   * during a call and took its name back, call that peer again: its old
+   * connection died with the old page.
+   */
+  onResumed(ok: boolean): void {
+    const key = this.#parts.signaling.resumeKey;
+    const peer = key ? takeResumeCall(key, RESUME_CALL_MAX_AGE) : null;
+    if (!ok || !peer || isInCall(this.state)) return;
+    this.#dial(peer, true).catch((error) => {
+      this.#report("peer", "The call could not be taken up again after the reload.", error);
+    });
+  }
+
+  /** The room's list: a peer we wait for that is no longer in it did not come back in time. */
+  onUsers(users: readonly string[]): void {
+    const own = this.#settings.ownName();
+    if (!this.#peerAway || !this.peerName || !own || !users.includes(own)) return;
+    if (!users.includes(this.peerName)) this.#peerLost();
   }
 
   onRelay(message: ReceivedRelay): void {
@@ -219,6 +277,7 @@ export class CallController implements ReactiveController {
         break;
       case "hang-up":
         if (!this.#isPeer(message.name)) return;
+        if (message.resume && this.#awaitPeer()) return;
         // MDN's client sends no reason: a plain hang-up.
         if (message.reason === "failed") this.#finish("fail", "failed", "remote", null);
         else this.#finish("end", message.reason ?? "hangup", "remote", null);
@@ -254,6 +313,10 @@ export class CallController implements ReactiveController {
   }
 
   onServiceError(error: ErrorMessage): void {
+    if (error.code === "unknown-target" && error.target === this.peerName && this.#peerAway) {
+      this.#peerLost();
+      return;
+    }
     if (
       error.code === "unknown-target" && error.target === this.peerName &&
       this.state === CallState.Calling
@@ -266,10 +329,89 @@ export class CallController implements ReactiveController {
 
   // ---- private ---------------------------------------------------------------
 
-  /** Also when the page enters the back/forward cache: it may come back, its call cannot. */
-  readonly #onPageHide = (): void => this.leave();
+  /**
+   * The page goes away. A reload during a call (issue 6) keeps the call: the
+   * peer hears a `hang-up` marked `resume` and waits, and the reloaded page
+   * calls it again once the service gave its name back. Otherwise (closing
+   * the tab is indistinguishable from a reload, so only: no resume possible,
+   * or the back/forward cache, from which the page may return but its call
+   * cannot) the call ends.
+   */
+  readonly #onPageHide = (event: Event): void => {
+    const peer = this.peerName;
+    const key = this.#parts.signaling.resumeKey;
+    const ongoing = this.state === CallState.Connecting || this.state === CallState.Connected ||
+      this.state === CallState.Reconnecting;
+    if (
+      (event as PageTransitionEvent).persisted || !peer || !key || !ongoing || this.#peerAway ||
+      !this.#parts.signaling.canResume
+    ) {
+      this.leave();
+      return;
+    }
+    saveResumeCall(key, peer);
+    this.#parts.signaling.send({ type: "hang-up", target: peer, reason: "hangup", resume: true });
+    // This page's part of the call ends here, without a second hang-up.
+    this.#finish("end", "hangup", "local", null);
+  };
+
+  /**
+   * The peer's page is reloading: its connection is gone for good (a new
+   * page cannot take over its DTLS session), so close ours, keep the camera,
+   * show `reconnecting` and wait for its call back, at most about the
+   * service's grace. Returns false when there is no call to keep.
+   */
+  #awaitPeer(): boolean {
+    const state = this.state;
+    const ongoing = state === CallState.Connecting || state === CallState.Connected ||
+      state === CallState.Reconnecting;
+    if (!ongoing) return false;
+    this.#peerAway = true;
+    clearTimeout(this.#connectTimer);
+    clearTimeout(this.#awayTimer);
+    this.#parts.peer.close();
+    if (state !== CallState.Reconnecting) this.#move({ type: "peer-away" });
+    else this.#host.requestUpdate();
+    const callId = this.#callId;
+    const grace = this.#parts.signaling.resumeGraceMs || DEFAULT_RESUME_GRACE;
+    this.#awayTimer = setTimeout(() => {
+      if (callId === this.#callId && this.#peerAway) this.#peerLost();
+    }, grace + RESUME_MARGIN);
+    return true;
+  }
+
+  /** The peer we waited for called back: answer it in a fresh connection. */
+  async #peerBack(from: string, offer: SessionDescription): Promise<void> {
+    const own = this.#settings.ownName();
+    if (!own) return;
+    this.#peerAway = false;
+    clearTimeout(this.#awayTimer);
+    const callId = this.#callId;
+    this.#parts.peer.open(this.#settings.rtcConfiguration(), own > from);
+    this.#move({ type: "peer-back" });
+    this.#startConnectTimer();
+    try {
+      await this.#parts.peer.applyRemoteOffer(offer);
+      const stream = this.#parts.media.stream;
+      if (callId !== this.#callId) return;
+      if (stream) this.#parts.peer.addStream(stream);
+      await this.#parts.peer.answer();
+    } catch (error) {
+      if (callId === this.#callId) this.#peerFailure("The call could not be taken up again.", error);
+    }
+  }
+
+  /** The peer did not come back within the grace. */
+  #peerLost(): void {
+    this.#report("peer", `${this.peerName} left and did not come back.`, null);
+    this.#finish("fail", "failed", "remote", null);
+  }
 
   async #onOffer(from: string, offer: SessionDescription): Promise<void> {
+    if (this.#isPeer(from) && this.#peerAway) return await this.#peerBack(from, offer);
+    // Calling back after our reload, an offer from the peer is one for the
+    // old page's connection, held by the service while we were away.
+    if (this.#isPeer(from) && this.#resumingCall && this.state === CallState.Calling) return;
     if (this.#isPeer(from)) {
       if (this.state === CallState.Ringing) {
         this.#heldOffer = offer;
@@ -339,6 +481,8 @@ export class CallController implements ReactiveController {
     this.connectedAt = null;
     this.#heldOffer = null;
     this.#contacted = false;
+    this.#resumingCall = false;
+    this.#peerAway = false;
     return ++this.#callId;
   }
 
@@ -362,6 +506,7 @@ export class CallController implements ReactiveController {
     this.#callId++;
     this.#clearTimers();
     this.#heldOffer = null;
+    this.#peerAway = false;
     this.#parts.peer.close();
     this.#parts.media.release();
     this.endReason = reason;
@@ -421,7 +566,9 @@ export class CallController implements ReactiveController {
   #clearTimers(): void {
     clearTimeout(this.#ringTimer);
     clearTimeout(this.#connectTimer);
+    clearTimeout(this.#awayTimer);
     this.#ringTimer = undefined;
     this.#connectTimer = undefined;
+    this.#awayTimer = undefined;
   }
 }

@@ -14,6 +14,14 @@ export interface PeerCallbacks {
   signal(message: PeerSignal): void;
   onMediaPath(status: MediaPathStatus): void;
   onError(message: string, cause: unknown): void;
+  /** A new connection exists (nothing negotiated yet, in either direction). */
+  onOpen?(pc: RTCPeerConnection): void;
+  /**
+   * Our tracks are about to be added. Whatever else the first offer must
+   * carry (the chat data channel) is added now, in the same task, so a
+   * single `negotiationneeded` covers both.
+   */
+  beforeTracks?(pc: RTCPeerConnection): void;
 }
 
 export interface PeerTimings {
@@ -96,6 +104,7 @@ export class PeerController implements ReactiveController {
     pc.addEventListener("connectionstatechange", () => {
       if (pc === this.#pc) this.#connectionChanged(pc);
     });
+    this.#callbacks.onOpen?.(pc);
   }
 
   /** Closes the connection; the remote stream goes away with it. */
@@ -114,6 +123,7 @@ export class PeerController implements ReactiveController {
 
   /** Sends our tracks; the resulting `negotiationneeded` makes the (re)offer. */
   addStream(stream: MediaStream): void {
+    if (this.#pc) this.#callbacks.beforeTracks?.(this.#pc);
     for (const track of stream.getTracks()) this.#pc?.addTrack(track, stream);
   }
 

@@ -13,6 +13,7 @@ import {
   type VideoAnswerMessage,
   type VideoOfferMessage,
 } from "../protocol.ts";
+import { loadResumeToken, resumeKey, saveResumeToken } from "../resume-token.ts";
 
 /** A relayed message as received: the service has stamped the sender's `name`. */
 export type ReceivedRelay =
@@ -31,6 +32,11 @@ export interface SignalingCallbacks {
   /** The service sent a frame that does not follow the protocol. */
   onProtocolError(problem: string): void;
   onStatus(status: SignalingStatus): void;
+  /**
+   * The service answered a registration that carried a resume token: `true`
+   * if this socket took back the name a dropped one held (issue 6).
+   */
+  onResumed?(ok: boolean): void;
 }
 
 export interface SignalingTarget {
@@ -59,6 +65,8 @@ export class SignalingController implements ReactiveController {
   users: readonly string[] = [];
   /** ICE servers offered by the service's `id` message, if any. */
   serviceIceServers: IceServer[] | undefined;
+  /** How long the service holds a dropped socket's name for a resume; 0 if it does not. */
+  resumeGraceMs = 0;
 
   readonly #host: ReactiveControllerHost;
   readonly #callbacks: SignalingCallbacks;
@@ -70,6 +78,10 @@ export class SignalingController implements ReactiveController {
   #retryTimer: ReturnType<typeof setTimeout> | undefined;
   #hostConnected = false;
   #queue: ClientMessage[] = [];
+  /** The resume token of the current registration, if the service gave one. */
+  #resumeToken: string | null = null;
+  /** The previous socket's token, sent with this socket's first registration. */
+  #resumeWith: string | null = null;
 
   constructor(
     host: ReactiveControllerHost,
@@ -181,7 +193,14 @@ export class SignalingController implements ReactiveController {
       id: this.#clientId,
       date: Date.now(),
       ...(room ? { room } : {}),
+      // Only the socket's first registration resumes; a rename is a new
+      // identity. `""` still tells the service we can resume: it then holds
+      // our name if this socket drops.
+      ...(this.#resumeToken ? { resume: this.#resumeWith ?? "" } : {}),
     }));
+    this.#resumeWith = null;
+    // Kept under the name registered now (a rename moves it).
+    if (this.#resumeToken) this.#setResumeToken(this.#resumeToken);
     // The service handles frames in order, so relays sent from now on are
     // already from the registered name.
     this.registeredName = name;
@@ -203,13 +222,20 @@ export class SignalingController implements ReactiveController {
         this.#clientId = message.id;
         this.serviceIceServers = message.iceServers;
         this.#attempt = 0;
+        this.#resumeWith = this.#resumeToken ?? this.#storedResumeToken();
+        this.#setResumeToken(message.resume ?? null);
+        this.resumeGraceMs = message.resume ? (message.resumeGrace ?? 0) * 1000 : 0;
         this.#register();
         // Without a name the socket is usable but we are not in the room yet.
         if (!this.#target.name) this.#setStatus("online");
         break;
       case "rejectusername":
+        if (message.resume) this.#setResumeToken(message.resume);
         this.registeredName = message.name;
         this.#host.requestUpdate();
+        break;
+      case "resume":
+        this.#callbacks.onResumed?.(message.ok);
         break;
       case "userlist":
         this.users = message.users;
@@ -230,6 +256,32 @@ export class SignalingController implements ReactiveController {
         this.#callbacks.onProtocolError(`unexpected message ${JSON.stringify(unhandled)}`);
       }
     }
+  }
+
+  /**
+   * Where this registration's resume state lives in sessionStorage (service,
+   * room and name), or `null` while there is no name.
+   */
+  get resumeKey(): string | null {
+    const { url, name, room } = this.#target;
+    return url && name ? resumeKey(url, room, name) : null;
+  }
+
+  /** Whether the service would hold our name if this socket dropped now. */
+  get canResume(): boolean {
+    return this.#resumeToken !== null && this.registeredName !== null && this.status === "online";
+  }
+
+  /** A token left by an earlier page load of this tab, for the same service, room and name. */
+  #storedResumeToken(): string | null {
+    const { url, name, room } = this.#target;
+    return url && name ? loadResumeToken(resumeKey(url, room, name)) : null;
+  }
+
+  #setResumeToken(token: string | null): void {
+    this.#resumeToken = token;
+    const { url, name, room } = this.#target;
+    if (url && name) saveResumeToken(resumeKey(url, room, name), token);
   }
 
   #setStatus(status: SignalingStatus): void {

@@ -1,0 +1,231 @@
+import { expect, fixture, html, waitUntil } from "@open-wc/testing";
+import sinon from "sinon";
+import { CallState, type EndReason } from "../../widget/src/call-state.ts";
+import { describeCall } from "../../widget/src/labels-ko.ts";
+import { englishLabels, formatLabel, labelLanguage } from "../../widget/src/labels.ts";
+import type { P2pCall } from "../../widget/src/p2p-call.ts";
+import {
+  connect,
+  mountCallers,
+  part,
+  startSignaling,
+  uniqueRoom,
+  waitForState,
+} from "./helpers.ts";
+
+/**
+ * The accessible name, as far as these controls need it: aria-label, else
+ * the associated <label>, else the text (with aria-hidden parts left out).
+ */
+function accessibleName(control: Element): string {
+  const label = control.getAttribute("aria-label");
+  if (label) return label;
+  const labels = (control as HTMLInputElement).labels;
+  if (labels?.length) return [...labels].map((element) => element.textContent!.trim()).join(" ");
+  const clone = control.cloneNode(true) as Element;
+  clone.querySelectorAll("[aria-hidden=true]").forEach((hidden) => hidden.remove());
+  return clone.textContent!.replace(/\s+/g, " ").trim();
+}
+
+/** The accessible name of a part; "" while the element has not rendered it. */
+const nameOf = (element: P2pCall, partName: string): string => {
+  const control = element.shadowRoot && part(element, partName);
+  return control ? accessibleName(control) : "";
+};
+
+const hangul = /[\uac00-\ud7a3]/;
+
+describe("<p2p-call> labels and languages", () => {
+  let url: string;
+
+  before(async () => {
+    ({ url } = await startSignaling());
+  });
+
+  afterEach(() => sinon.restore());
+
+  it('speaks Korean with lang="ko": names of controls, prompt and status', async () => {
+    const [alice, bob] = await mountCallers(url, ["alice", "bob"]);
+    alice.lang = "ko";
+    bob.setAttribute("lang", "ko-KR");
+    await waitUntil(() => nameOf(alice, "call-button") === "bob님에게 전화", "Korean loads", {
+      timeout: 10_000,
+    });
+    expect(part(alice, "call-button")!.textContent!.trim()).to.equal("전화");
+    expect(part(alice, "status")!.textContent!.trim()).to.equal(
+      "준비되었습니다. 통화할 사람을 선택하세요.",
+    );
+    expect(nameOf(alice, "connection")).to.equal("통화 서비스: 연결됨");
+
+    await alice.call("bob");
+    await waitForState(bob, "ringing");
+    await bob.updateComplete;
+    expect(part(bob, "incoming")!.getAttribute("aria-label")).to.equal("수신 전화");
+    expect(
+      ["accept-button", "accept-audio-button", "decline-button"].map((name) => nameOf(bob, name)),
+    ).to.deep.equal(["받기", "카메라 없이 받기", "거절"]);
+    expect(part(bob, "status")!.textContent!.trim()).to.equal("alice님이 전화를 걸고 있습니다.");
+
+    await bob.accept();
+    await Promise.all([waitForState(alice, "connected"), waitForState(bob, "connected")]);
+    await waitUntil(() => part(alice, "chat-button"), "chat is up", { timeout: 10_000 });
+    expect(
+      ["mute-button", "camera-button", "share-button", "chat-button", "hangup-button"]
+        .map((name) => nameOf(alice, name)),
+    ).to.deep.equal(["음소거", "카메라 끄기", "화면 공유", "채팅", "통화 종료"]);
+    expect(nameOf(alice, "remote-video")).to.equal("bob님의 영상");
+    expect(nameOf(alice, "local-video")).to.equal("내 카메라 미리보기");
+    expect(part(alice, "controls")!.getAttribute("aria-label")).to.equal("통화 제어");
+    expect(part(alice, "status")!.textContent!.trim()).to.equal("bob님과 통화 중입니다.");
+    for (const name of ["pip-button", "fullscreen-button"]) {
+      if (part(alice, name)) expect(nameOf(alice, name)).to.match(hangul);
+    }
+
+    part(alice, "chat-button")!.click();
+    await waitUntil(() => part(alice, "chat-input"), "the chat panel loads");
+    expect(nameOf(alice, "chat-input")).to.equal("메시지");
+    expect(nameOf(alice, "chat-send-button")).to.equal("보내기");
+    await waitUntil(() => part(alice, "quality-button"), "quality loads", { timeout: 10_000 });
+    expect(nameOf(alice, "quality-button")).to.match(/^통화 품질: (좋음|보통|나쁨)$/);
+
+    // No English left in the call's rows (names and numbers are the only Latin text).
+    const visible = ["header", "status", "quality-button", "controls", "chat"]
+      .map((name) => part(alice, name)!.textContent!).join(" ")
+      .replace(/alice|bob|\d+/g, "").replace(/[\s:.,…]/g, "");
+    expect(visible, "no English left").to.match(/^[\uac00-\ud7a3]+$/);
+    await expect(alice).to.be.accessible();
+
+    alice.hangUp();
+    await waitForState(bob, "ended");
+    expect(part(bob, "status")!.textContent!.trim()).to.equal("alice님이 전화를 끊었습니다.");
+  });
+
+  it("follows lang of an ancestor, and its changes", async () => {
+    const room = uniqueRoom();
+    const wrapper = await fixture<HTMLDivElement>(html`
+      <div lang="ko">
+        <section>
+          <p2p-call signaling=${url} room=${room}></p2p-call>
+        </section>
+      </div>
+    `);
+    const element = wrapper.querySelector("p2p-call")!;
+    const joinName = () => nameOf(element, "join-button");
+    await waitUntil(() => joinName() === "참여", "Korean from the ancestor", { timeout: 10_000 });
+    expect(nameOf(element, "name-input")).to.equal("이름");
+
+    wrapper.lang = "en";
+    await waitUntil(() => joinName() === "Join", "English when the page switches");
+    expect(nameOf(element, "name-input")).to.equal("Your name");
+
+    element.lang = "ko";
+    await waitUntil(() => joinName() === "참여", "the element's own lang wins");
+  });
+
+  it("follows lang across a shadow root", async () => {
+    const host = await fixture<HTMLDivElement>(html`<div lang="ko"></div>`);
+    const root = host.attachShadow({ mode: "open" });
+    const element = document.createElement("p2p-call");
+    element.signaling = url;
+    element.room = uniqueRoom();
+    root.append(element);
+    await waitUntil(() => nameOf(element, "join-button") === "참여", "Korean through the host", {
+      timeout: 10_000,
+    });
+    element.remove();
+  });
+
+  it("merges the labels property over the language's table", async () => {
+    const [alice, bob] = await mountCallers(url, ["alice", "bob"]);
+    alice.labels = {
+      call: "Ring",
+      callUser: "Ring {name} now",
+      // Not labels: ignored rather than shown.
+      ...({ bogus: "x", title: undefined } as object),
+    };
+    await alice.updateComplete;
+    expect(part(alice, "call-button")!.textContent!.trim()).to.equal("Ring");
+    expect(nameOf(alice, "call-button")).to.equal("Ring bob now");
+    expect(alice.shadowRoot!.querySelector(".title")!.textContent).to.equal("Video call");
+
+    alice.lang = "ko";
+    await waitUntil(
+      () => alice.shadowRoot!.querySelector(".title")!.textContent === "영상 통화",
+      "Korean under the overrides",
+      { timeout: 10_000 },
+    );
+    expect(nameOf(alice, "call-button"), "the override stays").to.equal("Ring bob now");
+
+    alice.labels = {};
+    await alice.updateComplete;
+    expect(nameOf(alice, "call-button")).to.equal("bob님에게 전화");
+    await connect(alice, bob);
+    alice.labels = { hangUp: "끊기" };
+    await alice.updateComplete;
+    expect(nameOf(alice, "hangup-button")).to.equal("끊기");
+  });
+});
+
+describe("labels", () => {
+  it("picks Korean for ko and its regions only", () => {
+    expect(["ko", "ko-KR", "KO_kr", " ko "].map(labelLanguage)).to.deep.equal([
+      "ko",
+      "ko",
+      "ko",
+      "ko",
+    ]);
+    expect(["en", "kok", "", null, undefined, "ja"].map(labelLanguage)).to.deep.equal([
+      "en",
+      "en",
+      "en",
+      "en",
+      "en",
+      "en",
+    ]);
+  });
+
+  it("fills placeholders and leaves unknown ones", () => {
+    expect(formatLabel(englishLabels.callUser, { name: "bob" })).to.equal("Call bob");
+    expect(formatLabel("{count} of {total}", { count: 2 })).to.equal("2 of {total}");
+  });
+
+  it("has a Korean status sentence for every state and end reason", () => {
+    const reasons: EndReason[] = [
+      "hangup",
+      "declined",
+      "busy",
+      "timeout",
+      "unreachable",
+      "failed",
+      "media",
+    ];
+    const base = {
+      peer: "bob",
+      direction: "outgoing" as const,
+      endReason: null,
+      endedBy: null,
+      endedFrom: null,
+      signaling: "online" as const,
+      name: "alice",
+    };
+    const sentences = [
+      ...Object.values(CallState).map((state) => describeCall({ ...base, state })),
+      ...(["offline", "connecting", "reconnecting"] as const).map((signaling) =>
+        describeCall({ ...base, state: CallState.Idle, signaling })
+      ),
+      ...reasons.flatMap((endReason) =>
+        (["local", "remote"] as const).map((endedBy) =>
+          describeCall({ ...base, state: CallState.Ended, endReason, endedBy })
+        )
+      ),
+    ];
+    for (const sentence of sentences) expect(sentence).to.match(hangul);
+    expect(describeCall({
+      ...base,
+      state: CallState.Ended,
+      endReason: "hangup",
+      endedBy: "remote",
+      endedFrom: CallState.Ringing,
+    })).to.equal("bob님의 부재중 전화입니다.");
+  });
+});

@@ -1,0 +1,79 @@
+/**
+ * The words of the element's controls. English ships in the core bundle,
+ * except the words of the lazily loaded panels, which come with them;
+ * other languages are separate modules loaded when `lang` asks for them
+ * (see controllers/labels-controller.ts). A page replaces any of them with
+ * the `labels` property, merged over the table of the current language.
+ *
+ * `{name}`, `{count}`, `{level}` are placeholders filled in by `formatLabel`,
+ * so a translation may move them where its grammar wants them.
+ */
+import type { englishChatLabels } from "./panels/chat-panel.ts";
+import type { englishQualityLabels } from "./panels/quality-panel.ts";
+import type { englishViewLabels } from "./panels/view-controls.ts";
+
+export const englishLabels = {
+  title: "Video call",
+  you: "You:",
+  serviceOffline: "Call service: offline",
+  serviceConnecting: "Call service: connecting",
+  serviceOnline: "Call service: online",
+  serviceReconnecting: "Call service: reconnecting",
+  nameLabel: "Your name",
+  join: "Join",
+  remoteVideo: "Remote video",
+  videoFrom: "Video from {name}",
+  localVideo: "Your camera preview",
+  callDuration: "Call duration",
+  noCall: "No call",
+  incomingCall: "Incoming call",
+  incomingFrom: "Incoming call from {name}",
+  accept: "Accept",
+  acceptAudio: "Answer without camera",
+  decline: "Decline",
+  callControls: "Call controls",
+  mute: "Mute",
+  cameraOff: "Camera off",
+  hangUp: "Hang up",
+  camera: "Camera",
+  microphone: "Microphone",
+  roomHeading: "In this room",
+  emptyRoom: "No one else is here yet.",
+  call: "Call",
+  callUser: "Call {name}",
+  shareScreen: "Share screen",
+  chat: "Chat",
+  chatUnread: "Chat, {count} unread",
+};
+
+type Words<T> = { [K in keyof T]: string };
+
+/** The labels of the lazily loaded panels (chat, quality, video buttons). */
+export type P2pCallPanelLabels = Words<
+  typeof englishChatLabels & typeof englishQualityLabels & typeof englishViewLabels
+>;
+
+/** Every label of the element; `labels` takes any subset of it. */
+export type P2pCallLabels = Words<typeof englishLabels> & P2pCallPanelLabels;
+
+/**
+ * What the element renders with: every core label, and the panel labels the
+ * language or the page gave (each panel fills the rest with its English).
+ */
+export type RenderLabels = Words<typeof englishLabels> & Partial<P2pCallPanelLabels>;
+
+/** Languages with a built-in table; anything else falls back to English. */
+export type LabelLanguage = "en" | "ko";
+
+/** `ko`, `ko-KR`, `KO` → `ko`; everything else (including none) → `en`. */
+export function labelLanguage(lang: string | null | undefined): LabelLanguage {
+  return lang?.trim().toLowerCase().split(/[-_]/)[0] === "ko" ? "ko" : "en";
+}
+
+/** Fills `{placeholder}`s; an unknown placeholder stays as written. */
+export function formatLabel(template: string, values: Record<string, string | number>): string {
+  return template.replace(
+    /\{(\w+)\}/g,
+    (match, key: string) => key in values ? String(values[key]) : match,
+  );
+}
