@@ -8,6 +8,7 @@
  */
 import { expect, fixture, html, waitUntil } from "@open-wc/testing";
 import { executeServerCommand } from "@web/test-runner-commands";
+import sinon from "sinon";
 import type { CallState } from "../../widget/src/call-state.ts";
 import type { P2pStateChangeEvent, P2pUserListEvent } from "../../widget/src/events.ts";
 import type { P2pCall } from "../../widget/src/p2p-call.ts";
@@ -44,6 +45,8 @@ function recordStates(element: P2pCall): CallState[] {
 
 describe("<p2p-call> reload during a call (resume)", () => {
   let url: string;
+
+  afterEach(() => sinon.restore());
 
   before(async () => {
     // This file's own service, with the default 20 s grace.
@@ -102,6 +105,45 @@ describe("<p2p-call> reload during a call (resume)", () => {
     expect(states).to.deep.equal(["reconnecting", "connecting", "connected"]);
     alice.hangUp();
     await waitUntil(() => after.state === "ended", "bob hears the hang-up");
+  });
+
+  it("a signaling blip during a call keeps the name; the room never sees it leave", async function () {
+    this.timeout(60_000);
+    const sockets = sinon.spy(window, "WebSocket");
+    const room = uniqueRoom();
+    const container = await fixture<HTMLDivElement>(html`
+      <div>
+        <p2p-call signaling=${url} name="alice" room=${room}></p2p-call>
+        <p2p-call signaling=${url} name="bob" room=${room} auto-answer></p2p-call>
+      </div>
+    `);
+    const [alice, bob] = [...container.querySelectorAll("p2p-call")];
+    await waitUntil(() => alice!.users.includes("bob") && bob!.users.includes("alice"));
+    await alice!.call("bob");
+    await waitForState(alice!, "connected", 30_000);
+    const lists: string[][] = [];
+    bob!.addEventListener("p2p-user-list", (event: P2pUserListEvent) => {
+      lists.push([...event.users]);
+    });
+    const aliceSocket = sockets.getCalls()
+      .map((call) => call.returnValue as WebSocket)
+      .find((socket) => socket.readyState === WebSocket.OPEN && socket.url.includes(url))!;
+    // Not a normal close: what a lost connection looks like to the service.
+    const states = recordStates(alice!);
+    const closed = sockets.getCalls().length;
+    aliceSocket.close(4001, "simulated network loss");
+
+    await waitUntil(
+      () => sockets.getCalls().length > closed && alice!.signalingStatus === "online",
+      "alice reconnects",
+      { timeout: 20_000 },
+    );
+    await waitUntil(() => alice!.users.includes("bob"), "alice is back in the room");
+    expect(alice!.registeredName).to.equal("alice");
+    expect(lists.every((users) => users.includes("alice")), JSON.stringify(lists)).to.equal(true);
+    // The media path never depended on the socket.
+    expect(states.filter((state) => state === "ended" || state === "failed")).to.deep.equal([]);
+    expect(alice!.state).to.equal("connected");
   });
 
   it("without a call back within the grace, the waiting side ends with a readable message", async function () {

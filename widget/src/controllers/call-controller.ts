@@ -302,7 +302,15 @@ export class CallController implements ReactiveController {
         this.#move({ type: "media-interrupted" });
         break;
       case "failed":
-        this.#report("peer", "The connection to the other side was lost.", null);
+        // A path that never came up was not lost (Firefox fails ICE without
+        // candidate pairs long before the connect timer runs out).
+        this.#report(
+          "peer",
+          this.connectedAt === null
+            ? "Could not connect to the other side."
+            : "The connection to the other side was lost.",
+          null,
+        );
         this.#finish("fail", "failed", "local", "failed");
         break;
     }
@@ -397,7 +405,9 @@ export class CallController implements ReactiveController {
       if (stream) this.#parts.peer.addStream(stream);
       await this.#parts.peer.answer();
     } catch (error) {
-      if (callId === this.#callId) this.#peerFailure("The call could not be taken up again.", error);
+      if (callId === this.#callId) {
+        this.#peerFailure("The call could not be taken up again.", error);
+      }
     }
   }
 
