@@ -33,6 +33,11 @@ export interface Config {
   idleTimeoutSeconds: number;
   /** How long membership changes in a room are gathered into one `userlist`. */
   userlistDelayMs: number;
+  /**
+   * Seconds a dropped socket's name stays held for a resume (resume.ts);
+   * 0 frees names at once and sends no resume tokens.
+   */
+  resumeGraceSeconds: number;
   /** Origins allowed to open `/ws`; `null` allows every origin. */
   allowedOrigins: string[] | null;
   /** HMAC secret for `?token=`; `null` means no token is required. */
@@ -103,6 +108,7 @@ export function defaultConfig(): Config {
     },
     idleTimeoutSeconds: 30,
     userlistDelayMs: 15,
+    resumeGraceSeconds: 20,
     allowedOrigins: null,
     tokenSecret: null,
     iceServers: [],
@@ -303,6 +309,12 @@ const OPTIONS: Option[] = [
     env: ["P2P_USERLIST_DELAY_MS"],
     help: "milliseconds to gather joins/leaves into one userlist (default 15)",
     apply: (c, raw, source) => c.userlistDelayMs = integer(raw, source, 0, 10_000),
+  },
+  {
+    flag: "resume-grace",
+    env: ["P2P_RESUME_GRACE"],
+    help: "seconds a dropped socket's name is held for a resume, 0 = off (default 20)",
+    apply: (c, raw, source) => c.resumeGraceSeconds = integer(raw, source, 0, 3600),
   },
   {
     flag: "allowed-origins",

@@ -92,6 +92,8 @@ export function createHandler(config: Config, options: HandlerOptions = {}): Sig
   /** Every open socket (sessions and refused ones) → resolves when it has closed. */
   const sockets = new Map<WebSocket, Promise<void>>();
   let sessionCount = 0;
+  /** Open sessions by resume token (see Session.supersede). */
+  const byToken = new Map<string, Session>();
   let nextSocketId = 1;
   let shuttingDown = false;
 
@@ -165,12 +167,11 @@ export function createHandler(config: Config, options: HandlerOptions = {}): Sig
     }
 
     const queryRoom = url.searchParams.get("room") || undefined;
-    const session = new Session({ id, socket, hub, config, logger: log, queryRoom });
+    const session = new Session({ id, socket, hub, config, logger: log, queryRoom, byToken });
     sessionCount++;
-    track(socket, (event) => {
-      sessionCount--;
-      return session.end(event.code);
-    });
+    // Counted until the session has left its room (or handed its name to a
+    // hold), so /healthz never shows a socket gone whose name is not settled.
+    track(socket, (event) => session.end(event.code).finally(() => sessionCount--));
     socket.onopen = () => {
       if (shuttingDown) return session.close(CLOSE_GOING_AWAY, "server shutting down");
       log.debug("connect", { socket: id });

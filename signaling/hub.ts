@@ -10,6 +10,8 @@
  * their order whatever the hub does underneath.
  */
 
+import type { HoldRequest, ResumeResult } from "./resume.ts";
+
 /**
  * A socket as a recipient remembers its sender (and the sender its
  * recipient): enough to reach that very socket again, e.g. with a `hang-up`.
@@ -63,6 +65,26 @@ export interface Hub {
   register(member: Member, room: string, wantedName: string): Promise<string>;
   /** Removes the member from its room, if it is registered. */
   unregister(member: Member): Promise<void>;
+  /**
+   * The member's socket dropped but it may come back (resume.ts): keeps its
+   * name for `request.graceMs` instead of freeing it. Nobody is told; targeted
+   * frames to the name are queued. When the grace ends, the name is freed
+   * (its room gets a `userlist`) and every sender of a queued frame gets
+   * `unknown-target`. Like `unregister` if the member is not registered.
+   */
+  hold(member: Member, request: HoldRequest): Promise<void>;
+  /**
+   * Gives the not yet registered `member` the name held under `token` in
+   * `room`, if the hold is still on and was for `wantedName` (as asked or as
+   * given), with the frames queued meanwhile; the room sees no change.
+   * Resolves undefined, changing nothing, for any other token. A token works once.
+   */
+  resume(
+    member: Member,
+    room: string,
+    wantedName: string,
+    token: string,
+  ): Promise<ResumeResult | undefined>;
   /**
    * Delivers `frame` from registered `sender` to the member named `target` in
    * the sender's room. Resolves with the recipient, or undefined (nothing

@@ -4,12 +4,21 @@
  */
 import type { Hub, HubStats, Member, PeerRef } from "./hub.ts";
 import { withSuffix } from "./names.ts";
+import { HeldMember, type HoldRequest, type ResumeResult } from "./resume.ts";
 
 /** Where a member is registered. */
 export interface Registration {
+  /** The socket, or a HeldMember while its name is held for a resume. */
   member: Member;
   room: string;
   name: string;
+  /** The name asked for (`alice` for `alice2`); a resume may ask for either. */
+  wanted: string;
+  /**
+   * Every socket id this registration answers to: the first socket's and
+   * each resumed one's, so a PeerRef taken before a resume still reaches it.
+   */
+  ids: number[];
 }
 
 interface Room {
@@ -36,7 +45,10 @@ export interface InMemoryHubOptions {
 
 export class InMemoryHub implements Hub {
   #rooms = new Map<string, Room>();
+  /** By socket id, including the ids of sockets a registration resumed from. */
   #registrations = new Map<number, Registration>();
+  /** Held names by resume token. */
+  #held = new Map<string, HeldMember>();
   #options: InMemoryHubOptions;
   #closed = false;
 
@@ -50,8 +62,60 @@ export class InMemoryHub implements Hub {
 
   unregister(member: Member): Promise<void> {
     const current = this.#registrations.get(member.id);
-    if (current) this.#remove(current);
+    if (current?.member === member) this.#remove(current);
     return Promise.resolve();
+  }
+
+  hold(member: Member, request: HoldRequest): Promise<void> {
+    const current = this.#registrations.get(member.id);
+    if (current?.member !== member) return Promise.resolve();
+    if (this.#closed) {
+      this.#remove(current);
+      return Promise.resolve();
+    }
+    const held = new HeldMember({
+      id: member.id,
+      room: current.room,
+      name: current.name,
+      wanted: current.wanted,
+      request,
+      refuse: (sender, frame) => this.#tell(sender, current.room, frame),
+    });
+    // In its place, so the room's lists and lookups do not change.
+    current.member = held;
+    this.#rooms.get(current.room)?.members.set(current.name, held);
+    this.#held.set(held.token, held);
+    held.timer = setTimeout(() => this.#lapse(current, held), request.graceMs);
+    return Promise.resolve();
+  }
+
+  resume(
+    member: Member,
+    roomName: string,
+    wantedName: string,
+    token: string,
+  ): Promise<ResumeResult | undefined> {
+    const held = this.#held.get(token);
+    const registration = held && this.#registrations.get(held.id);
+    if (
+      !held || registration?.member !== held || !held.fits(roomName, wantedName) ||
+      this.#registrations.has(member.id)
+    ) {
+      return Promise.resolve(undefined);
+    }
+    clearTimeout(held.timer);
+    this.#held.delete(token);
+    registration.member = member;
+    registration.ids.push(member.id);
+    this.#registrations.set(member.id, registration);
+    const room = this.#rooms.get(roomName)!;
+    room.members.set(registration.name, member);
+    return Promise.resolve({
+      name: registration.name,
+      frames: held.frames,
+      users: [...room.members.keys()],
+      callPeer: held.callPeer,
+    });
   }
 
   relay(sender: Member, target: string, frame: string, type: string): Promise<PeerRef | undefined> {
@@ -64,6 +128,7 @@ export class InMemoryHub implements Hub {
 
   relayToPeer(sender: Member, peer: PeerRef, frame: string, type: string): Promise<void> {
     const from = this.#registrations.get(sender.id);
+    // By any id it had: the peer may have resumed on a new socket since.
     const to = this.#registrations.get(Number(peer.id));
     // The peer left or moved away: there is no call to end.
     if (from && to && to.room === from.room) {
@@ -80,12 +145,17 @@ export class InMemoryHub implements Hub {
   }
 
   stats(): HubStats {
-    return { rooms: this.#rooms.size, members: this.#registrations.size };
+    // Not #registrations.size: a resumed member is there under every socket id it had.
+    let members = 0;
+    for (const room of this.#rooms.values()) members += room.members.size;
+    return { rooms: this.#rooms.size, members };
   }
 
   close(): Promise<void> {
     this.#closed = true;
     for (const room of this.#rooms.values()) clearTimeout(room.userlistTimer);
+    for (const held of this.#held.values()) clearTimeout(held.timer);
+    this.#held.clear();
     this.#rooms.clear();
     this.#registrations.clear();
     return Promise.resolve();
@@ -100,7 +170,15 @@ export class InMemoryHub implements Hub {
     const room = this.#room(roomName);
     const name = this.#uniqueName(room, wantedName);
     room.members.set(name, member);
-    this.#registrations.set(member.id, { member, room: roomName, name });
+    // A rename keeps the ids a resumed socket answers to.
+    const registration: Registration = {
+      member,
+      room: roomName,
+      name,
+      wanted: wantedName,
+      ids: current?.ids ?? [member.id],
+    };
+    for (const id of registration.ids) this.#registrations.set(id, registration);
     this.#scheduleUserlist(room);
     return name;
   }
@@ -134,7 +212,7 @@ export class InMemoryHub implements Hub {
   }
 
   #remove(registration: Registration): void {
-    this.#registrations.delete(registration.member.id);
+    for (const id of registration.ids) this.#registrations.delete(id);
     const room = this.#rooms.get(registration.room);
     if (!room) return;
     room.members.delete(registration.name);
@@ -145,6 +223,21 @@ export class InMemoryHub implements Hub {
     } else {
       this.#scheduleUserlist(room);
     }
+  }
+
+  /** The hold ran out: the name is freed, and whoever sent it frames learns they were lost. */
+  #lapse(registration: Registration, held: HeldMember): void {
+    this.#held.delete(held.token);
+    if (registration.member !== held) return;
+    this.#remove(registration);
+    const frame = held.lapsedFrame();
+    for (const sender of held.senders.values()) this.#tell(sender, held.room, frame);
+  }
+
+  /** Sends a service frame to the socket behind `ref`, if it is still in `room`. */
+  #tell(ref: PeerRef, room: string, frame: string): void {
+    const registration = this.#registrations.get(Number(ref.id));
+    if (registration?.room === room) registration.member.send(frame);
   }
 
   #scheduleUserlist(room: Room): void {

@@ -11,8 +11,12 @@ import { describeNameProblem } from "./names.ts";
 export type Frame = Record<string, unknown> & { type: string };
 
 export type ClientIntent =
-  /** `username`: register, rename or move. `room` undefined = the socket's default room. */
-  | { kind: "register"; name: string; room: string | undefined }
+  /**
+   * `username`: register, rename or move. `room` undefined = the socket's
+   * default room. `resume`: a previous socket's resume token, `""` for none
+   * (either way the client can resume), undefined if the client never does.
+   */
+  | { kind: "register"; name: string; room: string | undefined; resume: string | undefined }
   /** Any frame with a string `target`. */
   | { kind: "relay"; type: string; target: string; frame: Frame }
   /** `message` without a target: a chat line for the whole room. */
@@ -91,5 +95,7 @@ function parseUsername(
     if (roomProblem) return protocolError("invalid-name", `The room name ${roomProblem}.`);
     room = frame.room as string;
   }
-  return { kind: "register", name: frame.name as string, room };
+  // Anything but a string is ignored: the registration must not fail over it.
+  const resume = typeof frame.resume === "string" ? frame.resume : undefined;
+  return { kind: "register", name: frame.name as string, room, resume };
 }

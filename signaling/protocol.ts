@@ -36,7 +36,7 @@ export const ERROR_CODES = [
 export type ErrorCode = typeof ERROR_CODES[number];
 
 /** Message types only the service sends; clients may not send or relay them. */
-export const SERVICE_ONLY_TYPES = ["id", "rejectusername", "userlist", "error"] as const;
+export const SERVICE_ONLY_TYPES = ["id", "rejectusername", "userlist", "error", "resume"] as const;
 
 /** Close codes the service uses. */
 export const CLOSE_GOING_AWAY = 1001;
@@ -59,6 +59,14 @@ export interface IdMessage {
   id: number;
   protocol?: number;
   iceServers?: IceServer[];
+  /**
+   * This socket's resume token (when the service holds names for a resume):
+   * after a reload or a network blip, a new socket sends it as `resume` in
+   * its `username` to take this socket's name back.
+   */
+  resume?: string;
+  /** Seconds a dropped socket's name is held for a resume. */
+  resumeGrace?: number;
 }
 
 export interface RejectUsernameMessage {
@@ -71,6 +79,19 @@ export interface RejectUsernameMessage {
 export interface UserListMessage {
   type: "userlist";
   users: string[];
+}
+
+/**
+ * The answer to a `username` that carried a non-empty `resume` token, after
+ * any `rejectusername`. `ok: true`: the socket has the held name back (`name`)
+ * and the `held` frames sent to it meanwhile follow, then a `userlist`.
+ * `ok: false`: the token was unknown, used or expired; a plain registration.
+ */
+export interface ResumeMessage {
+  type: "resume";
+  ok: boolean;
+  name?: string;
+  held?: number;
 }
 
 export interface ErrorMessage {
@@ -88,6 +109,12 @@ export interface UsernameMessage {
   id?: number;
   date?: number;
   room?: string;
+  /**
+   * The resume token of this client's previous socket, to take its held name
+   * back, or `""` for none. Either way the client declares it can resume, so
+   * the service holds its name if this socket drops.
+   */
+  resume?: string;
 }
 
 /** A room chat line: broadcast (no `target`), `name` stamped by the service. */
@@ -125,6 +152,12 @@ interface Targeted {
 export interface VideoOfferMessage extends Targeted {
   type: "video-offer";
   sdp: SessionDescription;
+  /**
+   * Element to element: the caller reloaded during a call with the recipient
+   * and calls again; a recipient waiting for it answers without ringing.
+   * The service relays it untouched, like every field.
+   */
+  resume?: boolean;
 }
 
 export interface VideoAnswerMessage extends Targeted {
@@ -143,6 +176,12 @@ export interface HangUpMessage {
   target?: string | null;
   name?: string;
   reason?: HangUpReason;
+  /**
+   * Element to element: the sender's page is going away (a reload) and will
+   * call again with `video-offer` `resume: true` if it comes back within the
+   * service's grace. Clients that do not know it see a plain hang-up.
+   */
+  resume?: boolean;
 }
 
 export type RelayedMessage =
@@ -156,6 +195,7 @@ export type ServerMessage =
   | IdMessage
   | RejectUsernameMessage
   | UserListMessage
+  | ResumeMessage
   | ErrorMessage
   | Required<Pick<ChatMessage, "type" | "text" | "name">> & ChatMessage
   | RelayedMessage;

@@ -16,6 +16,11 @@
  * - Liveness (redis_liveness.ts) purges the members of instances that died.
  * - When Redis comes back after an outage (perhaps restarted empty), the
  *   instance writes its members back ("resync").
+ * - A dropped socket's name held for a resume (resume.ts) stays in the room
+ *   hash as it was, owned by this instance, which queues the frames relayed
+ *   to it; a hold key (by token hash, with the grace as TTL) lets a socket on
+ *   any instance resume it. On this instance the name just changes sockets;
+ *   on another, TAKEOVER moves it there and this instance hands over its queue.
  */
 import { type Hub, type HubStats, HubUnavailableError, type Member, type PeerRef } from "./hub.ts";
 import type { Logger } from "./log.ts";
@@ -24,11 +29,16 @@ import { connectRedis, type RedisConnections } from "./redis_client.ts";
 import {
   addressOfValue,
   aliveKey,
+  decodeControl,
   decodeRelay,
   decodeRoomEvent,
   encodeChat,
+  encodeHanded,
+  encodeHold,
   encodeRelay,
   encodeRelayBody,
+  type Handed,
+  holdKey,
   instanceChannel,
   instanceMembersKey,
   INSTANCES_KEY,
@@ -46,8 +56,9 @@ import {
 import { InstanceLiveness } from "./redis_liveness.ts";
 import { RoomSubscriptions } from "./redis_subscriptions.ts";
 import { ExclusiveGate } from "./exclusive_gate.ts";
-import { CLAIM, PURGE, RELAY, RELEASE, RESYNC } from "./redis_scripts.ts";
+import { CLAIM, PURGE, RELAY, RELEASE, RESYNC, TAKEOVER } from "./redis_scripts.ts";
 import { CLOSE_TRY_AGAIN_LATER } from "./protocol.ts";
+import { type HeldFrame, HeldMember, type HoldRequest, type ResumeResult } from "./resume.ts";
 
 export interface RedisHubOptions {
   url: string;
@@ -61,11 +72,19 @@ export interface RedisHubOptions {
 
 /** A member of this instance, and what Redis holds for it. */
 interface LocalMember {
+  /** The socket, or a HeldMember while its name is held for a resume. */
   member: Member;
   room: string;
   name: string;
+  /** The name asked for (`alice` for `alice2`); a resume may ask for either. */
+  wanted: string;
   /** Its value in the room hash: "<instance>:<socket>:<seq>". */
   value: string;
+  /**
+   * Every socket id it answers to in `#members`: the first socket's and each
+   * resumed one's, so addresses taken before a resume still reach it.
+   */
+  ids: number[];
 }
 
 /** A room with members (or a registration under way) on this instance. */
@@ -79,6 +98,17 @@ interface LocalRoom {
   userlistTimer: ReturnType<typeof setTimeout> | undefined;
 }
 
+/** A resume from another instance's hold, waiting for that instance to hand over. */
+interface Handover {
+  room: string;
+  /** Frames relayed to the socket before it was registered here. */
+  early: HeldFrame[];
+  settle(handed: Handed | undefined): void;
+}
+
+/** How long a takeover waits for the holder's queue (the holder may have died meanwhile). */
+const HANDOVER_TIMEOUT_MS = 2000;
+
 /** Candidate names tried per claim round trip. */
 const CANDIDATES_PER_CLAIM = 32;
 
@@ -88,7 +118,14 @@ export class RedisHub implements Hub {
   #options: RedisHubOptions;
   #log: Logger;
   #liveness: InstanceLiveness;
+  /** By socket id, including the ids of sockets a member resumed from. */
   #members = new Map<number, LocalMember>();
+  /** Held names by resume token. */
+  #held = new Map<string, HeldMember>();
+  /** Whether a hold was written to Redis (so another instance may resume it). */
+  #sharedHolds = new WeakMap<HeldMember, Promise<boolean>>();
+  /** Sockets of this instance taking over a name held elsewhere, until it is handed over. */
+  #handovers = new Map<number, Handover>();
   #rooms = new Map<string, LocalRoom>();
   #subscriptions: RoomSubscriptions;
   /** Claims and releases are shared; the write-back after an outage is exclusive. */
@@ -155,7 +192,10 @@ export class RedisHub implements Hub {
         const { name, value } = await this.#claim(member, room, wantedName, current);
         if (current) this.#forget(current);
         room.members.set(name, member);
-        this.#members.set(member.id, { member, room: roomName, name, value });
+        // A rename keeps the ids a resumed socket answers to.
+        const ids = current?.ids ?? [member.id];
+        const registration = { member, room: roomName, name, wanted: wantedName, value, ids };
+        for (const id of ids) this.#members.set(id, registration);
         return name;
       });
     } finally {
@@ -166,17 +206,131 @@ export class RedisHub implements Hub {
 
   async unregister(member: Member): Promise<void> {
     const current = this.#members.get(member.id);
-    if (!current) return;
-    // Forgotten locally first: nothing is delivered to it from now on. If Redis
-    // cannot be told, the next resync drops the entry.
-    this.#forget(current);
-    await this.#membership(() =>
-      RELEASE.run(
-        this.#redis.commands,
-        [roomKey(current.room), instanceMembersKey(this.instanceId)],
-        [current.name, current.value, roomChannel(current.room)],
-      )
-    );
+    if (current?.member !== member) return;
+    await this.#release(current);
+  }
+
+  async hold(member: Member, request: HoldRequest): Promise<void> {
+    const current = this.#members.get(member.id);
+    if (current?.member !== member) return;
+    if (this.#closed) return await this.#release(current);
+    const held = new HeldMember({
+      id: member.id,
+      room: current.room,
+      name: current.name,
+      wanted: current.wanted,
+      request,
+      refuse: (sender, frame) => void this.#tell(sender, current.room, current.name, frame),
+    });
+    // In its place, so relays reach the queue; the room hash keeps the name as it is.
+    current.member = held;
+    this.#rooms.get(current.room)?.members.set(current.name, held);
+    this.#held.set(held.token, held);
+    held.timer = setTimeout(() => void this.#lapse(current, held), request.graceMs);
+    // For a resume that lands on another instance.
+    const shared = this.#redis.commands.sendCommand([
+      "SET",
+      holdKey(held.token),
+      encodeHold(current.room, current.name, current.wanted, current.value),
+      "PX",
+      String(request.graceMs),
+    ]).then(() => true, (error) => {
+      this.#log.warn("could not share a held name; only this instance can resume it", {
+        error: String(error),
+      });
+      return false;
+    });
+    this.#sharedHolds.set(held, shared);
+    await shared;
+  }
+
+  async resume(
+    member: Member,
+    roomName: string,
+    wantedName: string,
+    token: string,
+  ): Promise<ResumeResult | undefined> {
+    if (this.#members.has(member.id)) return undefined;
+    const held = this.#held.get(token);
+    if (!held) return await this.#takeOver(member, roomName, wantedName, token);
+    const current = this.#members.get(held.id);
+    if (current?.member !== held || !held.fits(roomName, wantedName)) return undefined;
+    if (await this.#sharedHolds.get(held)) {
+      // Consumed in Redis too, so the token cannot also resume on another
+      // instance; gone already means the grace is over there, or another
+      // socket used the token first.
+      const consumed = await this.#call(() =>
+        this.#redis.commands.sendCommand(["DEL", holdKey(token)])
+      );
+      if (Number(consumed) !== 1) return undefined;
+    }
+    // Someone else resumed it, or it lapsed, while Redis answered.
+    if (this.#held.get(token) !== held || current.member !== held) return undefined;
+    clearTimeout(held.timer);
+    this.#held.delete(token);
+    current.member = member;
+    current.ids.push(member.id);
+    this.#members.set(member.id, current);
+    this.#rooms.get(roomName)?.members.set(current.name, member);
+    const users = await this.#call(() => this.#readUsers(roomName));
+    return { name: current.name, frames: held.frames, users, callPeer: held.callPeer };
+  }
+
+  /**
+   * Resumes a name another instance holds (TAKEOVER): the name moves to this
+   * socket at once, and the holder hands over the frames it queued (briefly
+   * awaited; a holder that died meanwhile hands over nothing).
+   */
+  async #takeOver(
+    member: Member,
+    roomName: string,
+    wantedName: string,
+    token: string,
+  ): Promise<ResumeResult | undefined> {
+    const address = socketAddress(this.instanceId, member.id);
+    let settle!: (handed: Handed | undefined) => void;
+    const handed = new Promise<Handed | undefined>((resolve) => settle = resolve);
+    const handover: Handover = { room: roomName, early: [], settle };
+    this.#handovers.set(member.id, handover);
+    const room = this.#localRoom(roomName);
+    room.pending++;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    try {
+      const taken = await this.#membership(async () => {
+        await this.#syncSubscription(roomName);
+        return await TAKEOVER.run(
+          this.#redis.commands,
+          [holdKey(token), roomKey(roomName), instanceMembersKey(this.instanceId)],
+          [PREFIX, address, roomName, wantedName],
+        );
+      });
+      if (!Array.isArray(taken)) return undefined;
+      const [name, value] = taken as [string, string];
+      room.members.set(name, member);
+      const ids = [member.id];
+      this.#members.set(member.id, {
+        member,
+        room: roomName,
+        name,
+        wanted: wantedName,
+        value,
+        ids,
+      });
+      timer = setTimeout(() => settle(undefined), HANDOVER_TIMEOUT_MS);
+      const from = await handed;
+      const users = await this.#call(() => this.#readUsers(roomName));
+      return {
+        name,
+        frames: [...from?.frames ?? [], ...handover.early],
+        users,
+        callPeer: from?.callPeer ?? undefined,
+      };
+    } finally {
+      clearTimeout(timer);
+      this.#handovers.delete(member.id);
+      room.pending--;
+      this.#dropIfEmpty(room);
+    }
   }
 
   async relay(
@@ -231,7 +385,7 @@ export class RedisHub implements Hub {
     for (const room of this.#rooms.values()) if (room.members.size > 0) rooms++;
     return {
       rooms,
-      members: this.#members.size,
+      members: new Set(this.#members.values()).size,
       instance: this.instanceId,
       connected: this.#redis.ready,
     };
@@ -242,6 +396,8 @@ export class RedisHub implements Hub {
     if (this.#closed) return;
     this.#closed = true;
     for (const room of this.#rooms.values()) clearTimeout(room.userlistTimer);
+    for (const held of this.#held.values()) clearTimeout(held.timer);
+    this.#held.clear();
     await this.#liveness.stop();
     await this.#resyncing;
     try {
@@ -315,9 +471,99 @@ export class RedisHub implements Hub {
     return room;
   }
 
+  /** Forgets a member here, then frees its name in Redis. */
+  async #release(registration: LocalMember): Promise<void> {
+    // Forgotten locally first: nothing is delivered to it from now on. If Redis
+    // cannot be told, the next resync drops the entry.
+    this.#forget(registration);
+    await this.#membership(() =>
+      RELEASE.run(
+        this.#redis.commands,
+        [roomKey(registration.room), instanceMembersKey(this.instanceId)],
+        [registration.name, registration.value, roomChannel(registration.room)],
+      )
+    );
+  }
+
+  /** The hold ran out: the name is freed, and whoever sent it frames learns they were lost. */
+  async #lapse(registration: LocalMember, held: HeldMember): Promise<void> {
+    this.#held.delete(held.token);
+    if (registration.member !== held || this.#closed) return;
+    let freed = true;
+    try {
+      freed = await this.#membership(() =>
+        RELEASE.run(
+          this.#redis.commands,
+          [roomKey(registration.room), instanceMembersKey(this.instanceId)],
+          [registration.name, registration.value, roomChannel(registration.room)],
+        )
+      ).then(Number) === 1;
+    } catch (error) {
+      // Forgotten below; the next resync frees the name in Redis.
+      this.#log.warn("could not free a held name in redis", { error: String(error) });
+    }
+    // Not freed: a resume on another instance took the name at the last
+    // moment; the handover request is on its way.
+    if (!freed || registration.member !== held) return;
+    this.#forget(registration);
+    const frame = held.lapsedFrame();
+    for (const sender of held.senders.values()) {
+      await this.#tell(sender, held.room, held.name, frame);
+    }
+  }
+
+  /**
+   * A socket on another instance resumed a name held here (TAKEOVER already
+   * moved it in Redis): stop holding it and send what was queued there.
+   */
+  async #handOver(value: string, address: string): Promise<void> {
+    const registration = this.#members.get(parseAddress(value).socket);
+    const held = registration?.member;
+    let handed: Handed = { frames: [], callPeer: null };
+    if (registration && held instanceof HeldMember && registration.value === value) {
+      clearTimeout(held.timer);
+      this.#held.delete(held.token);
+      this.#forget(registration);
+      handed = { frames: held.frames, callPeer: held.callPeer ?? null };
+      this.#log.info("handed over", { room: held.room, name: held.name, held: held.frames.length });
+    }
+    try {
+      await this.#redis.commands.publish(
+        instanceChannel(parseAddress(address).instance),
+        encodeHanded(address, handed),
+      );
+    } catch (error) {
+      this.#log.warn("could not hand over held frames", { error: String(error) });
+    }
+  }
+
+  /**
+   * Sends a service frame (an error) to the socket behind a PeerRef, on this
+   * instance or another, if it is still in `room`. Never rejects.
+   */
+  async #tell(to: PeerRef, room: string, fromName: string, frame: string): Promise<void> {
+    const { instance, socket } = parseAddress(to.id);
+    // `from` is only recorded by the recipient for call messages, not errors.
+    const header: RelayHeader = {
+      room,
+      name: null,
+      type: "error",
+      from: { id: "", name: fromName },
+    };
+    if (instance === this.instanceId) return this.#deliverTo(socket, header, frame);
+    try {
+      await this.#redis.commands.publish(
+        instanceChannel(instance),
+        encodeRelay(to.id, header, frame),
+      );
+    } catch (error) {
+      this.#log.debug("could not tell a sender", { error: String(error) });
+    }
+  }
+
   /** Removes a member from this instance's maps (not from Redis). */
   #forget(registration: LocalMember): void {
-    this.#members.delete(registration.member.id);
+    for (const id of registration.ids) this.#members.delete(id);
     const room = this.#rooms.get(registration.room);
     if (!room) return;
     if (room.members.get(registration.name) === registration.member) {
@@ -349,6 +595,12 @@ export class RedisHub implements Hub {
   }
 
   #onRelayMessage = (message: string): void => {
+    const control = decodeControl(message);
+    if (control?.kind === "handover") return void this.#handOver(control.value, control.address);
+    if (control?.kind === "handed") {
+      this.#handovers.get(parseAddress(control.address).socket)?.settle(control.handed);
+      return;
+    }
     const envelope = decodeRelay(message);
     if (!envelope) return this.#log.warn("malformed relay message from redis");
     this.#deliverTo(envelope.socket, envelope.header, envelope.frame);
@@ -357,9 +609,21 @@ export class RedisHub implements Hub {
   /** Delivers a relayed frame if its recipient is still where the sender saw it. */
   #deliverTo(socket: number, header: RelayHeader, frame: string): void {
     const recipient = this.#members.get(socket);
-    if (!recipient || recipient.room !== header.room) return;
+    if (!recipient) {
+      // Sent to a name this socket took over a moment ago: kept until the
+      // frames handed over by the old holder are out.
+      const handover = this.#handovers.get(socket);
+      if (handover?.room === header.room && header.type !== "error") {
+        handover.early.push({ frame, type: header.type, from: header.from });
+      }
+      return;
+    }
+    if (recipient.room !== header.room) return;
     if (header.name !== null && recipient.name !== header.name) return;
-    recipient.member.deliver(frame, header.type, header.from);
+    // Only the service relays errors (clients may not send the type): a held
+    // member does not queue them.
+    if (header.type === "error") recipient.member.send(frame);
+    else recipient.member.deliver(frame, header.type, header.from);
   }
 
   #onRoomMessage = (message: string, channel: string): void => {
@@ -383,17 +647,19 @@ export class RedisHub implements Hub {
     }, this.#options.userlistDelayMs);
   }
 
-  /** Reads the room from Redis and sends the list to this instance's members in it. */
-  async #sendUserlist(room: LocalRoom): Promise<void> {
-    if (this.#rooms.get(room.name) !== room) return;
-    const flat = await this.#redis.commands.sendCommand([
-      "HGETALL",
-      roomKey(room.name),
-    ]) as string[];
+  /** The room's names in Redis, in join order. */
+  async #readUsers(room: string): Promise<string[]> {
+    const flat = await this.#redis.commands.sendCommand(["HGETALL", roomKey(room)]) as string[];
     const entries: [string, number][] = [];
     for (let i = 0; i < flat.length; i += 2) entries.push([flat[i], sequenceOfValue(flat[i + 1])]);
     entries.sort((a, b) => a[1] - b[1]);
-    const users = entries.map(([name]) => name);
+    return entries.map(([name]) => name);
+  }
+
+  /** Reads the room from Redis and sends the list to this instance's members in it. */
+  async #sendUserlist(room: LocalRoom): Promise<void> {
+    if (this.#rooms.get(room.name) !== room) return;
+    const users = await this.#readUsers(room.name);
     // Serialized once per room, not once per member.
     const frame = JSON.stringify({ type: "userlist", users });
     const listed = new Set(users);
@@ -452,7 +718,7 @@ export class RedisHub implements Hub {
   }
 
   async #writeBack(): Promise<void> {
-    const held = [...this.#members.values()];
+    const held = [...new Set(this.#members.values())];
     const lost = await RESYNC.run(
       this.#redis.commands,
       [instanceMembersKey(this.instanceId), aliveKey(this.instanceId), INSTANCES_KEY],
@@ -473,6 +739,10 @@ export class RedisHub implements Hub {
         name: registration.name,
       });
       this.#forget(registration);
+      if (registration.member instanceof HeldMember) {
+        clearTimeout(registration.member.timer);
+        this.#held.delete(registration.member.token);
+      }
       registration.member.close(CLOSE_TRY_AGAIN_LATER, "name taken during an outage");
     }
     this.#log.info("members written back to redis", { count: held.length - lostValues.size });

@@ -1,3 +1,5 @@
+import { createHash } from "node:crypto";
+
 /**
  * The layout several instances share in Redis, and the frames they send each
  * other over pub/sub. Everything that names a key or a channel, or encodes
@@ -10,9 +12,12 @@
  *   p2p:instances                set   ids of instances that may hold members
  *   p2p:instance:<id>:alive      string with a TTL, refreshed while the instance lives
  *   p2p:instance:<id>:members    hash  member value → "<name>\n<room>" (what to purge)
+ *   p2p:hold:<token hash>        "<room>\n<name>\n<wanted>\n<value>" with a TTL: a
+ *                                dropped socket's name held for a resume
  * Channels:
  *   p2p:room:<room>              "m" (membership changed) or a chat line
- *   p2p:instance:<id>            frames relayed to that instance's sockets
+ *   p2p:instance:<id>            frames relayed to that instance's sockets, and the
+ *                                handover of a held name ("!handover", "!handed")
  *
  * Names and rooms never contain control characters (names.ts refuses them),
  * so "\n" is a safe separator.
@@ -71,6 +76,18 @@ export function addressOfValue(value: string): string {
 /** Join order of a member value. */
 export function sequenceOfValue(value: string): number {
   return Number(value.slice(value.lastIndexOf(":") + 1));
+}
+
+/**
+ * Where a held name waits for its resume token. Keyed by a hash, so the
+ * tokens themselves are not stored in Redis.
+ */
+export function holdKey(token: string): string {
+  return `${PREFIX}hold:${createHash("sha256").update(token).digest("base64url")}`;
+}
+
+export function encodeHold(room: string, name: string, wanted: string, value: string): string {
+  return `${room}\n${name}\n${wanted}\n${value}`;
 }
 
 // ---- room channel ------------------------------------------------------------
@@ -140,6 +157,50 @@ export function decodeRelay(message: string): RelayEnvelope | undefined {
     const { socket } = parseAddress(message.slice(0, first));
     if (!Number.isSafeInteger(socket) || typeof header?.room !== "string") return undefined;
     return { socket, header, frame: message.slice(second + 1) };
+  } catch {
+    return undefined;
+  }
+}
+
+// ---- handover of a held name (instance channel) ---------------------------------
+
+/**
+ * Control messages on an instance channel start with "!", which no relay
+ * envelope does (those start with an instance id, hex).
+ *   "!handover\n<held member value>\n<new socket address>"   (TAKEOVER → holder)
+ *   "!handed\n<new socket address>\n<Handed JSON>"           (holder → new instance)
+ */
+export const HANDOVER = "!handover";
+export const HANDED = "!handed";
+
+/** What the holding instance queued for the name, handed to the socket that resumed it. */
+export interface Handed {
+  frames: { frame: string; type: string; from: { id: string; name: string } }[];
+  callPeer: { id: string; name: string } | null;
+}
+
+export function encodeHanded(address: string, handed: Handed): string {
+  return `${HANDED}\n${address}\n${JSON.stringify(handed)}`;
+}
+
+export type ControlMessage =
+  | { kind: "handover"; value: string; address: string }
+  | { kind: "handed"; address: string; handed: Handed };
+
+/** Undefined for anything else (a relay envelope, or noise). */
+export function decodeControl(message: string): ControlMessage | undefined {
+  if (!message.startsWith("!")) return undefined;
+  const first = message.indexOf("\n");
+  const second = message.indexOf("\n", first + 1);
+  if (first < 0 || second < 0) return undefined;
+  const kind = message.slice(0, first);
+  const a = message.slice(first + 1, second);
+  const b = message.slice(second + 1);
+  if (kind === HANDOVER) return { kind: "handover", value: a, address: b };
+  if (kind !== HANDED) return undefined;
+  try {
+    const handed = JSON.parse(b) as Handed;
+    return Array.isArray(handed?.frames) ? { kind: "handed", address: a, handed } : undefined;
   } catch {
     return undefined;
   }

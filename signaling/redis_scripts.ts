@@ -80,14 +80,45 @@ return false
  * Frees a socket's name, if the socket still holds it.
  *   KEYS: room hash, instance members hash
  *   ARGV: name, value, room channel
+ *   → 1 if it freed the name, 0 if someone else holds it now (e.g. a resume
+ *     on another instance took it over).
  */
 export const RELEASE = new Script(`
 redis.call('HDEL', KEYS[2], ARGV[2])
 if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then
   redis.call('HDEL', KEYS[1], ARGV[1])
   redis.call('PUBLISH', ARGV[3], 'm')
+  return 1
 end
-return 1
+return 0
+`);
+
+/**
+ * A socket resumes, on this instance, a name held on another one (or by a
+ * hold this instance no longer knows): checks the hold, moves the name to
+ * the new socket (keeping its join order), consumes the hold, and asks the
+ * holding instance to hand over what it queued.
+ *   KEYS: hold key, room hash, this instance's members hash
+ *   ARGV: key prefix, new socket address, room, wanted name
+ *   → {name, new value}, or nil (nothing changed) when the hold is gone, is
+ *     for another room or name, or its instance died.
+ */
+export const TAKEOVER = new Script(`
+local held = redis.call('GET', KEYS[1])
+if not held then return false end
+local room, name, wanted, value = string.match(held, '^([^\\n]*)\\n([^\\n]*)\\n([^\\n]*)\\n([^\\n]*)$')
+if not value or room ~= ARGV[3] or (ARGV[4] ~= name and ARGV[4] ~= wanted) then return false end
+if redis.call('HGET', KEYS[2], name) ~= value then return false end
+local prefix = ARGV[1]
+local instance = string.match(value, '^([^:]+):')
+if redis.call('EXISTS', prefix .. 'instance:' .. instance .. ':alive') == 0 then return false end
+redis.call('DEL', KEYS[1])
+local new_value = ARGV[2] .. ':' .. string.match(value, ':(%d+)$')
+redis.call('HSET', KEYS[2], name, new_value)
+redis.call('HDEL', prefix .. 'instance:' .. instance .. ':members', value)
+redis.call('HSET', KEYS[3], new_value, name .. '\\n' .. room)
+redis.call('PUBLISH', prefix .. 'instance:' .. instance, '!handover\\n' .. value .. '\\n' .. ARGV[2])
+return {name, new_value}
 `);
 
 /**

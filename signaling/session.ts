@@ -18,8 +18,10 @@ import {
   type IceServer,
   type IdMessage,
   PROTOCOL_VERSION,
+  type ResumeMessage,
 } from "./protocol.ts";
 import { RateLimiter } from "./rate_limit.ts";
+import { type HeldFrame, MAX_RESUME_TOKEN_LENGTH, newResumeToken } from "./resume.ts";
 
 export interface SessionOptions {
   id: number;
@@ -29,9 +31,23 @@ export interface SessionOptions {
   logger: Logger;
   /** `?room=` of the upgrade request, if any; used when `username` names no room. */
   queryRoom: string | undefined;
+  /**
+   * The open sessions of this instance by resume token, shared by all: a
+   * socket that resumes with the token of one still open takes over from it.
+   */
+  byToken?: Map<string, Session>;
 }
 
 const encoder = new TextEncoder();
+
+/**
+ * Close codes of a client that leaves on purpose (a normal close, or a close
+ * frame without a code): its name is freed at once, not held for a resume.
+ */
+const LEAVING_CODES: ReadonlySet<number> = new Set([1000, 1005]);
+
+/** Closes a socket whose client came back on a new one with its resume token. */
+export const CLOSE_SUPERSEDED = 4000;
 
 /** UTF-8 size of a frame, without encoding it when the answer is obvious. */
 function exceedsBytes(data: string | ArrayBuffer | Blob, max: number): boolean {
@@ -57,6 +73,20 @@ export class Session implements Member {
   #callPeer: PeerRef | undefined;
   /** Set once the service decided to close; later frames are ignored. */
   #closing = false;
+  /** The service closed the socket itself (flood, shutdown, outage): no resume. */
+  #closedByService = false;
+  /**
+   * This socket's resume token (sent in `id`), or undefined when resuming is
+   * off. If the socket drops, its name is held under it.
+   */
+  readonly #resumeToken: string | undefined;
+  /** The client said it can resume (`resume` in `username`): hold its name if it drops. */
+  #resumable = false;
+  /** Relayed frames that arrived while a resume was being answered; delivered after it. */
+  #deferred: HeldFrame[] | undefined;
+  #byToken: Map<string, Session> | undefined;
+  /** Leaving the room (or holding the name) once the socket is done; started once. */
+  #left: Promise<void> | undefined;
   /**
    * The end of this socket's work queue. Hub operations may wait for another
    * machine, so each frame's work starts only when the previous frame's is
@@ -73,12 +103,21 @@ export class Session implements Member {
     this.#queryRoom = options.queryRoom;
     const { ratePerSecond, rateBurst } = options.config.limits;
     this.#limiter = new RateLimiter(ratePerSecond, rateBurst);
+    if (options.config.resumeGraceSeconds > 0) {
+      this.#resumeToken = newResumeToken();
+      this.#byToken = options.byToken;
+      this.#byToken?.set(this.#resumeToken, this);
+    }
   }
 
   /** The first frame on every socket. */
   greet(iceServers: IceServer[]): void {
     const id: IdMessage = { type: "id", id: this.id, protocol: PROTOCOL_VERSION };
     if (iceServers.length > 0) id.iceServers = iceServers;
+    if (this.#resumeToken) {
+      id.resume = this.#resumeToken;
+      id.resumeGrace = this.#config.resumeGraceSeconds;
+    }
     this.send(JSON.stringify(id));
   }
 
@@ -94,6 +133,10 @@ export class Session implements Member {
   }
 
   deliver(frame: string, type: string, from: PeerRef): void {
+    if (this.#deferred) {
+      this.#deferred.push({ frame, type, from });
+      return;
+    }
     if (type === "video-offer" || type === "video-answer") this.#callPeer = from;
     else if (type === "hang-up" && this.#callPeer?.id === from.id) this.#callPeer = undefined;
     this.send(frame);
@@ -118,7 +161,41 @@ export class Session implements Member {
    */
   end(code: number): Promise<void> {
     this.#closing = true;
-    return this.#enqueue(async () => {
+    return this.#leave(code);
+  }
+
+  /**
+   * A new socket presented this socket's resume token: its client is back on
+   * that one, and this one is stale (often a half-open connection after a
+   * network change that the heartbeat has not caught yet). Holds the name for
+   * the new socket as if this one had dropped, then closes it.
+   */
+  async supersede(): Promise<void> {
+    this.#closing = true;
+    const left = this.#leave(CLOSE_SUPERSEDED);
+    try {
+      this.#socket.close(CLOSE_SUPERSEDED, "resumed on a new connection");
+    } catch {
+      // Already closing.
+    }
+    await left;
+  }
+
+  #leave(code: number): Promise<void> {
+    return this.#left ??= this.#enqueue(async () => {
+      const token = this.#resumeToken;
+      if (token && this.#byToken?.get(token) === this) this.#byToken.delete(token);
+      // A client that closes normally leaves on purpose; a reload (1001), a
+      // network blip (1006) or a lost heartbeat may come back.
+      if (
+        token && this.#resumable && this.#name !== undefined && !this.#closedByService &&
+        !LEAVING_CODES.has(code)
+      ) {
+        const graceMs = this.#config.resumeGraceSeconds * 1000;
+        await this.#hub.hold(this, { token, graceMs, callPeer: this.#callPeer });
+        this.#log.info("hold", { socket: this.id, room: this.#room, name: this.#name, code });
+        return;
+      }
       await this.#hub.unregister(this);
       if (this.#name === undefined) {
         this.#log.debug("disconnect", { socket: this.id, code });
@@ -131,6 +208,7 @@ export class Session implements Member {
   /** Closes the socket; used by graceful shutdown. */
   close(code: number, reason: string): void {
     this.#closing = true;
+    this.#closedByService = true;
     try {
       this.#socket.close(code, reason);
     } catch {
@@ -222,7 +300,9 @@ export class Session implements Member {
   }
 
   async #act(intent: ClientIntent): Promise<void> {
-    if (intent.kind === "register") return await this.#register(intent.name, intent.room);
+    if (intent.kind === "register") {
+      return await this.#register(intent.name, intent.room, intent.resume);
+    }
 
     const room = this.#room;
     const name = this.#name;
@@ -265,13 +345,25 @@ export class Session implements Member {
     }
   }
 
-  async #register(wantedName: string, requestedRoom: string | undefined): Promise<void> {
+  async #register(
+    wantedName: string,
+    requestedRoom: string | undefined,
+    resume: string | undefined,
+  ): Promise<void> {
     const room = requestedRoom ?? this.#queryRoom ?? this.#config.defaultRoom;
     if (requestedRoom === undefined && this.#queryRoom !== undefined) {
       // `?room=` is validated here rather than at the upgrade, because a
       // browser cannot read why an upgrade failed but can read an error frame.
       const problem = describeNameProblem(this.#queryRoom, this.#config.limits.maxRoomLength);
       if (problem) return this.#sendError("invalid-name", `The room name ${problem}.`);
+    }
+    const resuming = resume !== undefined && this.#resumeToken !== undefined;
+    if (resuming) this.#resumable = true;
+    // Only a socket's first registration can resume; a later one is a rename.
+    if (resuming && resume !== "" && this.#name === undefined) {
+      const stale = this.#byToken?.get(resume);
+      if (stale && stale !== this) await stale.supersede();
+      if (await this.#resume(room, wantedName, resume)) return;
     }
     const previous = { room: this.#room, name: this.#name };
     const name = await this.#hub.register(this, room, wantedName);
@@ -281,6 +373,9 @@ export class Session implements Member {
     if (name !== wantedName) {
       this.send(JSON.stringify({ type: "rejectusername", id: this.id, name }));
     }
+    if (resuming && resume !== "" && previous.name === undefined) {
+      this.#sendResume({ type: "resume", ok: false });
+    }
     if (previous.room === room && previous.name === name) return;
     this.#log.info(previous.room === undefined ? "join" : "rename", {
       socket: this.id,
@@ -289,6 +384,45 @@ export class Session implements Member {
       fromRoom: previous.room,
       fromName: previous.name,
     });
+  }
+
+  /**
+   * Takes over the name held under `token`, if any: answers `resume`, then
+   * delivers the frames held for the name, then the room's list. Frames
+   * relayed to this socket meanwhile wait until then, so everything arrives
+   * in the order it was sent. Resolves false, changing nothing, if the hub
+   * holds nothing for this token, room and name.
+   */
+  async #resume(room: string, wantedName: string, token: string): Promise<boolean> {
+    if (token.length > MAX_RESUME_TOKEN_LENGTH) return false;
+    this.#deferred = [];
+    try {
+      const resumed = await this.#hub.resume(this, room, wantedName, token);
+      if (!resumed) return false;
+      const { name, frames, users, callPeer } = resumed;
+      this.#room = room;
+      this.#name = name;
+      this.#callPeer = callPeer;
+      if (name !== wantedName) {
+        this.send(JSON.stringify({ type: "rejectusername", id: this.id, name }));
+      }
+      this.#sendResume({ type: "resume", ok: true, name, held: frames.length });
+      const deferred = this.#deferred;
+      this.#deferred = undefined;
+      for (const held of frames) this.deliver(held.frame, held.type, held.from);
+      this.send(JSON.stringify({ type: "userlist", users }));
+      for (const held of deferred) this.deliver(held.frame, held.type, held.from);
+      this.#log.info("resume", { socket: this.id, room, name, held: frames.length });
+      return true;
+    } finally {
+      const deferred = this.#deferred ?? [];
+      this.#deferred = undefined;
+      for (const held of deferred) this.deliver(held.frame, held.type, held.from);
+    }
+  }
+
+  #sendResume(message: ResumeMessage): void {
+    this.send(JSON.stringify(message));
   }
 
   #reject(error: ProtocolError): void {

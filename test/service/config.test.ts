@@ -24,6 +24,7 @@ Deno.test("config: with no flags and no environment the service listens on 0.0.0
   assertEquals(config.turn, null);
   assertEquals(config.redisUrl, null);
   assertEquals(config.instanceTtlSeconds, 10);
+  assertEquals(config.resumeGraceSeconds, 20);
 });
 
 Deno.test("config: every option can be set by flag, as --name value or --name=value", () => {
@@ -46,6 +47,7 @@ Deno.test("config: every option can be set by flag, as --name value or --name=va
     "0",
     "--userlist-delay-ms",
     "20",
+    "--resume-grace=45",
     "--allowed-origins",
     "https://a.example, http://localhost:8000",
     "--token-secret",
@@ -81,6 +83,7 @@ Deno.test("config: every option can be set by flag, as --name value or --name=va
     },
     idleTimeoutSeconds: 0,
     userlistDelayMs: 20,
+    resumeGraceSeconds: 45,
     allowedOrigins: ["https://a.example", "http://localhost:8000"],
     tokenSecret: "0123456789abcdef",
     iceServers: [{ urls: "stun:stun.example.org:3478" }],
@@ -128,6 +131,7 @@ Deno.test("config: TURN and Redis settings come from the environment too; REDIS_
   assertEquals(config.turn, { secret: "s3cret", urls: ["turn:127.0.0.1:3478"], ttlSeconds: 3600 });
   assertEquals(config.redisUrl, "redis://redis.internal:6379");
   assertEquals(config.instanceTtlSeconds, 20);
+  assertEquals(parseConfig([], { P2P_RESUME_GRACE: "0" }).resumeGraceSeconds, 0);
   const both = { ...env, P2P_REDIS_URL: "rediss://user:pw@redis.example:6380" };
   assertEquals(parseConfig([], both).redisUrl, "rediss://user:pw@redis.example:6380");
   assertEquals(parseConfig(["--turn-ttl", "60"], env).turn?.ttlSeconds, 60);
@@ -182,6 +186,7 @@ Deno.test("config: bad values are refused with a message naming the flag or vari
     [["--rate-burst", "1.5"], {}, /--rate-burst/],
     [["--idle-timeout", "soon"], {}, /--idle-timeout/],
     [["--userlist-delay-ms", "-20"], {}, /--userlist-delay-ms/],
+    [["--resume-grace", "3601"], {}, /--resume-grace must be a whole number 0-3600/],
     [["--host", " "], {}, /--host must not be empty/],
     [["--room", ""], {}, /default room .* must not be empty/],
     [["--room", "x".repeat(65)], {}, /default room .* at most 64 characters/],

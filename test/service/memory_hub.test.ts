@@ -151,3 +151,34 @@ Deno.test("hub: relay reaches the named member of the sender's room, stamped wit
     await presence.close();
   }
 });
+
+Deno.test("hub: a held name keeps its place; a resume swaps the socket, keeps old addresses and counts once", async () => {
+  const presence = hub(10_000);
+  try {
+    const [a, b, back] = [new FakeMember(), new FakeMember(), new FakeMember()];
+    await presence.register(a, "lobby", "a");
+    await presence.register(b, "lobby", "b");
+    const toA = await presence.relay(b, "a", "offer", "video-offer");
+    await presence.hold(a, { token: "t", graceMs: 10_000, callPeer: undefined });
+    // Held, not gone: the relay is queued, not refused.
+    assertEquals(await presence.relay(b, "a", "late", "message"), toA);
+    strictEqual(a.delivered.length, 1);
+    // The wrong room, or a name the hold was not for, resumes nothing.
+    strictEqual(await presence.resume(back, "hall", "a", "t"), undefined);
+    strictEqual(await presence.resume(back, "lobby", "b", "t"), undefined);
+    const resumed = await presence.resume(back, "lobby", "a", "t");
+    strictEqual(resumed?.name, "a");
+    assertEquals(resumed?.frames.map((held) => held.frame), ["late"]);
+    assertEquals(resumed?.users, ["a", "b"]);
+    strictEqual(await presence.resume(new FakeMember(), "lobby", "a", "t"), undefined);
+    // b's address for the old socket reaches the new one.
+    await presence.relayToPeer(b, toA!, "bye", "hang-up");
+    strictEqual(back.delivered.at(-1)?.frame, "bye");
+    assertEquals(presence.stats(), { rooms: 1, members: 2 });
+    await presence.unregister(back);
+    assertEquals(presence.stats(), { rooms: 1, members: 1 });
+    strictEqual(presence.lookup(a.id), undefined);
+  } finally {
+    await presence.close();
+  }
+});

@@ -45,16 +45,32 @@ Deno.test("parse: username becomes a registration; room null or absent means the
     kind: "register",
     name: "alice",
     room: undefined,
+    resume: undefined,
   });
   assertEquals(parse('{"type":"username","name":"alice","room":null}'), {
     kind: "register",
     name: "alice",
     room: undefined,
+    resume: undefined,
   });
   assertEquals(parse('{"type":"username","name":"ålice 🎉","room":"Büro"}'), {
     kind: "register",
     name: "ålice 🎉",
     room: "Büro",
+    resume: undefined,
+  });
+  // A resume token; anything but a string is ignored rather than refused.
+  assertEquals(parse('{"type":"username","name":"a","resume":"tok"}'), {
+    kind: "register",
+    name: "a",
+    room: undefined,
+    resume: "tok",
+  });
+  assertEquals(parse('{"type":"username","name":"a","resume":7}'), {
+    kind: "register",
+    name: "a",
+    room: undefined,
+    resume: undefined,
   });
 });
 

@@ -7,10 +7,20 @@ Deno.test("on connect the service sends id with a per-socket number and protocol
   const a = await service.open();
   const b = await service.open();
   const [idA, idB] = [await a.next("id"), await b.next("id")];
-  assertEquals(Object.keys(idA).sort(), ["id", "protocol", "type"]);
+  assertEquals(Object.keys(idA).sort(), ["id", "protocol", "resume", "resumeGrace", "type"]);
   strictEqual(idA.protocol, 1);
+  strictEqual(idA.resumeGrace, 20);
+  // 128 random bits, base64url, one per socket.
+  strictEqual(/^[A-Za-z0-9_-]{22}$/.test(idA.resume as string), true);
+  strictEqual(idA.resume === idB.resume, false);
   strictEqual(typeof idA.id, "number");
   strictEqual(idA.id === idB.id, false);
+});
+
+Deno.test("with --resume-grace 0 the id message carries no resume token", async () => {
+  await using service = await startTestService({ resumeGraceSeconds: 0 });
+  const client = await service.open();
+  assertEquals(Object.keys(await client.next("id")).sort(), ["id", "protocol", "type"]);
 });
 
 Deno.test("the id message carries the configured ICE servers", async () => {
