@@ -5,6 +5,8 @@
  */
 import { readCpuSeconds, readMemory, type ServerMemory } from "./proc.ts";
 import { delay, withTimeout } from "./util.ts";
+import { freePort } from "../test/support/process.ts";
+import { redisServerArgs } from "../test/support/redis.ts";
 
 export type { ServerMemory };
 
@@ -67,19 +69,7 @@ export function startPeerjs(): Promise<ServerProcess> {
  */
 export function startRedis(binary = Deno.env.get("REDIS_SERVER") ?? "redis-server") {
   const port = freePort();
-  const args = [
-    "--port",
-    String(port),
-    "--bind",
-    "127.0.0.1",
-    "--save",
-    "",
-    "--appendonly",
-    "no",
-    "--loglevel",
-    "warning",
-  ];
-  return spawnServer("redis-server", binary, args, async (child) => {
+  return spawnServer("redis-server", binary, redisServerArgs(port), async (child) => {
     await waitForTcp(port);
     drain(child.stdout.pipeThrough(new TextDecoderStream()).getReader());
     return { port, url: `redis://127.0.0.1:${port}`, version: await redisVersion(binary) };
@@ -91,14 +81,6 @@ async function redisVersion(binary: string): Promise<string | undefined> {
   const { stdout } = await new Deno.Command(binary, { args: ["--version"], stdout: "piped" })
     .output();
   return new TextDecoder().decode(stdout).match(/v=(\S+)/)?.[1];
-}
-
-/** A port that was free a moment ago (the OS picks it; we close it and hand it on). */
-function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const { port } = listener.addr as Deno.NetAddr;
-  listener.close();
-  return port;
 }
 
 /** Polls until 127.0.0.1:`port` accepts a connection (gives up with spawnServer's timeout). */

@@ -137,16 +137,16 @@ function nonEmpty(raw: string, source: string): string {
   return text;
 }
 
+/** The non-empty, trimmed items of a comma-separated list. */
+function commaList(raw: string): string[] {
+  return raw.split(",").map((item) => item.trim()).filter((item) => item !== "");
+}
+
 function origins(raw: string, source: string): string[] | null {
-  const list = raw.split(",").map((origin) => origin.trim()).filter((origin) => origin !== "");
+  const list = commaList(raw);
   if (list.length === 0 || list.includes("*")) return null;
   for (const origin of list) {
-    let parsed: URL | undefined;
-    try {
-      parsed = new URL(origin);
-    } catch {
-      // reported below
-    }
+    const parsed = URL.parse(origin);
     // An Origin header is scheme://host[:port] with nothing after it; anything
     // else in the list could never match and is almost certainly a typo.
     if (!parsed || parsed.origin !== origin) {
@@ -163,7 +163,7 @@ function iceServers(raw: string, source: string): IceServer[] {
   if (text === "") return [];
   if (!text.startsWith("[")) {
     // Shorthand: a comma-separated list of stun:/turn: URLs without credentials.
-    const urls = text.split(",").map((url) => url.trim()).filter((url) => url !== "");
+    const urls = commaList(text);
     for (const url of urls) checkIceUrl(url, source);
     return urls.map((url) => ({ urls: url }));
   }
@@ -199,12 +199,7 @@ function iceServers(raw: string, source: string): IceServer[] {
 
 function redisUrl(raw: string, source: string): string {
   const text = raw.trim();
-  let parsed: URL | undefined;
-  try {
-    parsed = new URL(text);
-  } catch {
-    // reported below
-  }
+  const parsed = URL.parse(text);
   if (!parsed || (parsed.protocol !== "redis:" && parsed.protocol !== "rediss:") || !parsed.host) {
     throw new ConfigError(
       `${source}: "${raw}" is not a Redis URL like redis://127.0.0.1:6379 or rediss://user:pass@host:6380/0`,
@@ -214,7 +209,7 @@ function redisUrl(raw: string, source: string): string {
 }
 
 function turnUrls(raw: string, source: string): string[] {
-  const urls = raw.split(",").map((url) => url.trim()).filter((url) => url !== "");
+  const urls = commaList(raw);
   if (urls.length === 0) throw new ConfigError(`${source} must list at least one turn: URL`);
   for (const url of urls) {
     if (!/^turns?:\S+$/.test(url)) {

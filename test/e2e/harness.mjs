@@ -8,16 +8,15 @@
  * Every wait is on an observable outcome with a generous timeout: the two
  * cores of CI are shared with other test runs.
  */
-import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:http";
 import { dirname, extname, join, normalize } from "node:path";
-import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import pixelmatch from "pixelmatch";
 import { PNG } from "pngjs";
 import puppeteer from "puppeteer-core";
+import { startService as spawnService, stopChild } from "../support/processes.mjs";
 
 export const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 export const DIST = join(ROOT, "dist");
@@ -26,7 +25,6 @@ const BASELINES = join(ROOT, "test/screenshots/baselines");
 const ARTIFACTS = join(ROOT, "test-artifacts/screenshots");
 
 const SERVICE_START_TIMEOUT_MS = 30_000;
-const SERVICE_STOP_TIMEOUT_MS = 5_000;
 
 /** Fails early and clearly when the bundle the suite tests was not built. */
 export function requireBuild() {
@@ -42,77 +40,14 @@ export function requireBuild() {
  * `/p2p-call.js` and its chunks from this checkout's demo/ and dist/).
  * Resolves once it logs that it listens.
  */
-export function startService() {
-  const deno = process.env.DENO_BIN ??
-    (existsSync(join(ROOT, "node_modules/.bin/deno"))
-      ? join(ROOT, "node_modules/.bin/deno")
-      : "deno");
-  const child = spawn(
-    deno,
-    [
-      "run",
-      "--allow-net",
-      "--allow-read",
-      "--allow-env",
-      "signaling/main.ts",
-      "--port",
-      "0",
-      "--host",
-      "127.0.0.1",
-    ],
-    { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] },
-  );
-  const recent = [];
-  const remember = (line) => {
-    recent.push(line);
-    if (recent.length > 20) recent.shift();
+export async function startService() {
+  const { child, port } = await spawnService({ cwd: ROOT, timeoutMs: SERVICE_START_TIMEOUT_MS });
+  return {
+    port,
+    origin: `http://127.0.0.1:${port}`,
+    wsUrl: `ws://127.0.0.1:${port}/ws`,
+    stop: () => stopChild(child),
   };
-  createInterface({ input: child.stderr }).on("line", remember);
-  return new Promise((resolve, reject) => {
-    const fail = (message) => {
-      clearTimeout(timer);
-      child.kill("SIGKILL");
-      reject(new Error(`${message}\n${recent.join("\n")}`));
-    };
-    const timer = setTimeout(
-      () => fail(`the signaling service did not listen within ${SERVICE_START_TIMEOUT_MS} ms`),
-      SERVICE_START_TIMEOUT_MS,
-    );
-    child.once("error", (error) => fail(`cannot start ${deno}: ${error.message}`));
-    child.once("exit", (code, signal) => fail(`the signaling service exited (${code ?? signal})`));
-    createInterface({ input: child.stdout }).on("line", (line) => {
-      remember(line);
-      let entry;
-      try {
-        entry = JSON.parse(line);
-      } catch {
-        return;
-      }
-      if (entry.msg !== "listening" || typeof entry.port !== "number") return;
-      clearTimeout(timer);
-      child.removeAllListeners("exit");
-      child.removeAllListeners("error");
-      const origin = `http://127.0.0.1:${entry.port}`;
-      resolve({
-        port: entry.port,
-        origin,
-        wsUrl: `ws://127.0.0.1:${entry.port}/ws`,
-        stop: () => stopChild(child),
-      });
-    });
-  });
-}
-
-function stopChild(child) {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const force = setTimeout(() => child.kill("SIGKILL"), SERVICE_STOP_TIMEOUT_MS);
-    child.once("exit", () => {
-      clearTimeout(force);
-      resolve();
-    });
-    child.kill("SIGTERM");
-  });
 }
 
 // ---- the browser ----------------------------------------------------------------------

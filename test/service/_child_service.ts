@@ -2,9 +2,20 @@
  * The service as a separate process (`deno run signaling/main.ts`), for tests
  * that must kill it without any cleanup, as a crash would.
  */
-import { OutputTail } from "../support/process.ts";
+import { lines, OutputTail } from "../support/process.ts";
 
 const MAIN = new URL("../../signaling/main.ts", import.meta.url).pathname;
+
+/** `deno run` of main.ts with the permissions it needs, followed by `args`. */
+export function serviceCommand(
+  args: string[],
+  options: Omit<Deno.CommandOptions, "args"> = {},
+): Deno.Command {
+  return new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-net", "--allow-read", "--allow-env", MAIN, ...args],
+    ...options,
+  });
+}
 
 export interface ChildService extends AsyncDisposable {
   port: number;
@@ -16,25 +27,10 @@ export interface ChildService extends AsyncDisposable {
 
 /** Starts main.ts on 127.0.0.1, port 0, and resolves once it prints its listening line. */
 export async function spawnService(args: string[]): Promise<ChildService> {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--allow-net",
-      "--allow-read",
-      "--allow-env",
-      MAIN,
-      "--port",
-      "0",
-      "--host",
-      "127.0.0.1",
-      "--log-level",
-      "warn",
-      ...args,
-    ],
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
+  const child = serviceCommand(
+    ["--port", "0", "--host", "127.0.0.1", "--log-level", "warn", ...args],
+    { stdin: "null", stdout: "piped", stderr: "piped" },
+  ).spawn();
   const [forListening, forTail] = child.stdout.tee();
   const output = new OutputTail([forTail, child.stderr]);
   let status: Deno.CommandStatus | undefined;
@@ -51,32 +47,21 @@ export async function spawnService(args: string[]): Promise<ChildService> {
     return status;
   };
 
-  const reader = forListening.pipeThrough(new TextDecoderStream()).getReader();
-  let buffer = "";
   try {
-    while (true) {
-      const { value, done } = await reader.read();
-      if (done) {
-        await output.done;
-        throw new Error(`the service exited before listening:\n${output}`);
-      }
-      buffer += value;
-      // Complete lines only: a chunk may end in the middle of one.
-      const line = buffer.split("\n").slice(0, -1).find((l) => l.includes('"msg":"listening"'));
-      if (line) {
-        const listening = JSON.parse(line);
-        // The rest of this branch is not needed; the tail keeps reading its twin.
-        await reader.cancel();
-        return {
-          port: listening.port,
-          instance: listening.instance,
-          kill,
-          [Symbol.asyncDispose]: async () => void await kill("SIGKILL"),
-        };
-      }
+    // Leaving the loop cancels this branch; the tail keeps reading its twin.
+    for await (const line of lines(forListening)) {
+      if (!line.includes('"msg":"listening"')) continue;
+      const listening = JSON.parse(line);
+      return {
+        port: listening.port,
+        instance: listening.instance,
+        kill,
+        [Symbol.asyncDispose]: async () => void await kill("SIGKILL"),
+      };
     }
+    await output.done;
+    throw new Error(`the service exited before listening:\n${output}`);
   } catch (error) {
-    await reader.cancel().catch(() => {});
     await kill("SIGKILL");
     throw error;
   }

@@ -36,6 +36,20 @@ function hub(userlistDelayMs = 0) {
   return new InMemoryHub({ userlistDelayMs, maxNameLength: 64 });
 }
 
+/** New members registered one after another, each as [room, name]. */
+async function registered(
+  presence: InMemoryHub,
+  ...places: [room: string, name: string][]
+): Promise<FakeMember[]> {
+  const members = [];
+  for (const [room, name] of places) {
+    const member = new FakeMember();
+    await presence.register(member, room, name);
+    members.push(member);
+  }
+  return members;
+}
+
 Deno.test("hub: names are unique per room; a taken name gets the next free number", async () => {
   const presence = hub();
   try {
@@ -113,10 +127,7 @@ Deno.test("hub: a room that empties is forgotten along with its pending userlist
 Deno.test("hub: broadcast reaches every member of the sender's room and nobody else", async () => {
   const presence = hub(10_000);
   try {
-    const [a, b, c] = [new FakeMember(), new FakeMember(), new FakeMember()];
-    await presence.register(a, "lobby", "a");
-    await presence.register(b, "lobby", "b");
-    await presence.register(c, "hall", "c");
+    const [a, b, c] = await registered(presence, ["lobby", "a"], ["lobby", "b"], ["hall", "c"]);
     await presence.broadcast(b, "hello");
     assertEquals([a.frames, b.frames, c.frames], [["hello"], ["hello"], []]);
   } finally {
@@ -127,10 +138,7 @@ Deno.test("hub: broadcast reaches every member of the sender's room and nobody e
 Deno.test("hub: relay reaches the named member of the sender's room, stamped with the sender's address", async () => {
   const presence = hub(10_000);
   try {
-    const [a, b, c] = [new FakeMember(), new FakeMember(), new FakeMember()];
-    await presence.register(a, "lobby", "a");
-    await presence.register(b, "lobby", "b");
-    await presence.register(c, "hall", "c");
+    const [a, b, c] = await registered(presence, ["lobby", "a"], ["lobby", "b"], ["hall", "c"]);
     const recipient = await presence.relay(a, "b", "offer", "video-offer");
     assertEquals(recipient, { id: String(b.id), name: "b" });
     assertEquals(b.delivered, [{
@@ -155,9 +163,8 @@ Deno.test("hub: relay reaches the named member of the sender's room, stamped wit
 Deno.test("hub: a held name keeps its place; a resume swaps the socket, keeps old addresses and counts once", async () => {
   const presence = hub(10_000);
   try {
-    const [a, b, back] = [new FakeMember(), new FakeMember(), new FakeMember()];
-    await presence.register(a, "lobby", "a");
-    await presence.register(b, "lobby", "b");
+    const [a, b] = await registered(presence, ["lobby", "a"], ["lobby", "b"]);
+    const back = new FakeMember();
     const toA = await presence.relay(b, "a", "offer", "video-offer");
     await presence.hold(a, { token: "t", graceMs: 10_000, callPeer: undefined });
     // Held, not gone: the relay is queued, not refused.

@@ -8,11 +8,9 @@ import { INSTANCES_KEY, PREFIX, roomKey } from "../../signaling/redis_keys.ts";
 import { PURGE } from "../../signaling/redis_scripts.ts";
 import { startRedis } from "../support/redis.ts";
 import { startCluster } from "./_cluster.ts";
-import { spawnService } from "./_child_service.ts";
+import { serviceCommand, spawnService } from "./_child_service.ts";
 import { TestClient } from "./_client.ts";
 import { startTestService } from "./_service.ts";
-
-const MAIN = new URL("../../signaling/main.ts", import.meta.url).pathname;
 
 Deno.test("redis: a killed instance's users leave the other instances' lists within 4/3 of the instance TTL", async () => {
   await using redis = await startRedis();
@@ -44,8 +42,7 @@ Deno.test("redis: main.ts exits 1 with a clear message when Redis is unreachable
   const redis = await startRedis();
   const url = redis.url;
   await redis.stop(); // a port where nothing listens any more
-  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-net", "--allow-read", "--allow-env", MAIN, "--port", "0"],
+  const { code, stdout, stderr } = await serviceCommand(["--port", "0"], {
     env: { P2P_REDIS_URL: url },
     stdout: "piped",
     stderr: "piped",

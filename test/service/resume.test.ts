@@ -41,6 +41,18 @@ async function joinResumable(
   return socket;
 }
 
+/** Opens a new socket and asks for `name` with the `resume` token of a dropped one. */
+async function resumeAs(
+  service: TestService,
+  name: string,
+  resume: string,
+  fields: Record<string, unknown> = {},
+): Promise<Resumable> {
+  const socket = await connect(service);
+  socket.client.send({ type: "username", name, resume, ...fields });
+  return socket;
+}
+
 async function socketCount(service: TestService): Promise<number> {
   return (await (await fetch(`${service.origin}/healthz`)).json()).sockets;
 }
@@ -143,8 +155,7 @@ Deno.test("when the grace ends the name is freed, the room is told, and every se
   strictEqual(bob.pending().some((m) => m.type === "error"), false);
 
   // The expired token resumes nothing; the name is simply free again.
-  const late = await connect(service);
-  late.client.send({ type: "username", name: "alice", resume: alice.token });
+  const late = await resumeAs(service, "alice", alice.token);
   assertEquals(await late.client.next(() => true), { type: "resume", ok: false });
   await late.client.userlist(["bob", "carol", "alice"]);
 });
@@ -156,8 +167,7 @@ Deno.test("registering a held name without its token (or with a wrong one) gets 
   await bob.userlist(["alice", "bob"]);
 
   await drop(service, alice.client);
-  const wrong = await connect(service);
-  wrong.client.send({ type: "username", name: "alice", resume: "A".repeat(22) });
+  const wrong = await resumeAs(service, "alice", "A".repeat(22));
   assertEquals(await nextFrames(wrong.client, 2), [
     { type: "rejectusername", id: wrong.client.id, name: "alice2" },
     { type: "resume", ok: false },
@@ -167,8 +177,7 @@ Deno.test("registering a held name without its token (or with a wrong one) gets 
   await bob.userlist(["alice", "bob", "alice2", "alice3"]);
 
   // The right token still works afterwards.
-  const back = await connect(service);
-  back.client.send({ type: "username", name: "alice", resume: alice.token });
+  const back = await resumeAs(service, "alice", alice.token);
   assertEquals(await back.client.next(() => true), {
     type: "resume",
     ok: true,
@@ -184,8 +193,7 @@ Deno.test("a resume with the token of a socket still open takes over from it (a 
   await bob.userlist(["alice", "bob"]);
 
   // The service has not noticed that alice's old connection is dead.
-  const back = await connect(service);
-  back.client.send({ type: "username", name: "alice", resume: alice.token });
+  const back = await resumeAs(service, "alice", alice.token);
   assertEquals(await back.client.next(() => true), {
     type: "resume",
     ok: true,
@@ -204,21 +212,18 @@ Deno.test("a token works once: each resumed socket has its own token for the nex
   const bob = await service.join("bob");
   await drop(service, first.client);
 
-  const second = await connect(service);
-  second.client.send({ type: "username", name: "alice", resume: first.token });
+  const second = await resumeAs(service, "alice", first.token);
   strictEqual((await second.client.next("resume")).ok, true);
   strictEqual(second.token === first.token, false);
   await drop(service, second.client);
 
-  const replay = await connect(service);
-  replay.client.send({ type: "username", name: "alice", resume: first.token });
+  const replay = await resumeAs(service, "alice", first.token);
   assertEquals(await nextFrames(replay.client, 2), [
     { type: "rejectusername", id: replay.client.id, name: "alice2" },
     { type: "resume", ok: false },
   ]);
 
-  const third = await connect(service);
-  third.client.send({ type: "username", name: "alice", resume: second.token });
+  const third = await resumeAs(service, "alice", second.token);
   assertEquals(await third.client.next(() => true), {
     type: "resume",
     ok: true,
@@ -235,16 +240,14 @@ Deno.test("a resume for a made-unique name asks for the wanted name and gets the
   strictEqual((await other.client.next("rejectusername")).name, "alice2");
   await drop(service, other.client);
 
-  const back = await connect(service);
-  back.client.send({ type: "username", name: "alice", resume: other.token });
+  const back = await resumeAs(service, "alice", other.token);
   assertEquals(await nextFrames(back.client, 2), [
     { type: "rejectusername", id: back.client.id, name: "alice2" },
     { type: "resume", ok: true, name: "alice2", held: 0 },
   ]);
   // Another room, or another name, does not fit the token.
   await drop(service, back.client);
-  const elsewhere = await connect(service);
-  elsewhere.client.send({ type: "username", name: "alice", room: "hall", resume: back.token });
+  const elsewhere = await resumeAs(service, "alice", back.token, { room: "hall" });
   assertEquals(await elsewhere.client.next(() => true), { type: "resume", ok: false });
 });
 
@@ -281,8 +284,7 @@ Deno.test("an abrupt TCP drop (no close frame) holds the name too", async () => 
   // Frames sent before the service notices the drop die with the socket.
   while (await socketCount(service) > 1) { /* poll */ }
   bob.send({ type: "message", target: "ghost", text: "boo" });
-  const back = await connect(service);
-  back.client.send({ type: "username", name: "ghost", resume: token });
+  const back = await resumeAs(service, "ghost", token);
   assertEquals(await back.client.next("resume"), {
     type: "resume",
     ok: true,
@@ -305,8 +307,7 @@ Deno.test("the held queue is bounded: a frame that does not fit is refused at on
   strictEqual(refused.target, "alice");
   strictEqual(/too many messages are waiting/.test(refused.message as string), true);
 
-  const back = await connect(service);
-  back.client.send({ type: "username", name: "alice", resume: alice.token });
+  const back = await resumeAs(service, "alice", alice.token);
   strictEqual((await back.client.next("resume")).held, HELD_MAX_FRAMES);
   const first = await back.client.next("new-ice-candidate");
   assertEquals(first.candidate, { candidate: "c0" });
@@ -323,8 +324,7 @@ Deno.test("the call peer survives a resume: a bare hang-up reaches the resumed s
   await carol.next("video-offer");
 
   await drop(service, alice.client);
-  const back = await connect(service);
-  back.client.send({ type: "username", name: "alice", resume: alice.token });
+  const back = await resumeAs(service, "alice", alice.token);
   strictEqual((await back.client.next("resume")).ok, true);
 
   // bob remembers alice's old socket: the hang-up follows her to the new one.
@@ -354,8 +354,7 @@ Deno.test("redis: a socket resumes on the instance that held its name; frames fr
   bob.send({ type: "message", text: "sync" });
   await bob.next("message");
 
-  const back = await connect(a);
-  back.client.send({ type: "username", name: "alice", resume: alice.token });
+  const back = await resumeAs(a, "alice", alice.token);
   const frames = await nextFrames(back.client, 4);
   assertEquals(frames[0], { type: "resume", ok: true, name: "alice", held: 2 });
   strictEqual(frames[1].type, "video-offer");
@@ -398,8 +397,7 @@ Deno.test("redis: a socket resumes on another instance; the holder hands over it
   await bob.next("message");
 
   // The load balancer sends the new socket to the other instance.
-  const back = await connect(b);
-  back.client.send({ type: "username", name: "alice", resume: alice.token });
+  const back = await resumeAs(b, "alice", alice.token);
   const frames = await nextFrames(back.client, 5);
   assertEquals(frames[0], { type: "resume", ok: true, name: "alice", held: 3 });
   // In the order each sender sent them (senders on two instances interleave freely).
@@ -430,11 +428,9 @@ Deno.test("redis: a token works once across instances", async () => {
   await bob.userlist(["alice", "bob"]);
   await drop(a, alice.client);
 
-  const back = await connect(a);
-  back.client.send({ type: "username", name: "alice", resume: alice.token });
+  const back = await resumeAs(a, "alice", alice.token);
   strictEqual((await back.client.next("resume")).ok, true);
-  const replay = await connect(b);
-  replay.client.send({ type: "username", name: "alice", resume: alice.token });
+  const replay = await resumeAs(b, "alice", alice.token);
   assertEquals(await nextFrames(replay.client, 2), [
     { type: "rejectusername", id: replay.client.id, name: "alice2" },
     { type: "resume", ok: false },

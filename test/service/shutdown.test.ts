@@ -2,8 +2,8 @@
 import { deepStrictEqual as assertEquals, ok, strictEqual } from "node:assert/strict";
 import { startTestService } from "./_service.ts";
 import { TestClient } from "./_client.ts";
-
-const MAIN = new URL("../../signaling/main.ts", import.meta.url).pathname;
+import { serviceCommand } from "./_child_service.ts";
+import { lines } from "../support/process.ts";
 
 Deno.test("graceful shutdown closes every socket with 1001, then stops listening", async () => {
   await using service = await startTestService();
@@ -24,33 +24,8 @@ Deno.test("graceful shutdown closes every socket with 1001, then stops listening
   strictEqual(refused, true);
 });
 
-/** Lines of a child's stdout, one at a time. */
-async function* lines(stream: ReadableStream<Uint8Array>): AsyncGenerator<string> {
-  let buffer = "";
-  for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
-    buffer += chunk;
-    let newline;
-    while ((newline = buffer.indexOf("\n")) >= 0) {
-      yield buffer.slice(0, newline);
-      buffer = buffer.slice(newline + 1);
-    }
-  }
-  if (buffer) yield buffer;
-}
-
 Deno.test("main.ts prints a listening line with the port, serves, and exits 0 on SIGTERM after closing sockets with 1001", async () => {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--allow-net",
-      "--allow-read",
-      "--allow-env",
-      MAIN,
-      "--port",
-      "0",
-      "--host",
-      "127.0.0.1",
-    ],
+  const child = serviceCommand(["--port", "0", "--host", "127.0.0.1"], {
     stdout: "piped",
     stderr: "inherit",
     env: { P2P_LOG_LEVEL: "warn" },
@@ -88,8 +63,7 @@ Deno.test("main.ts prints a listening line with the port, serves, and exits 0 on
 });
 
 Deno.test("main.ts exits 2 with a clear message on a configuration error", async () => {
-  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-net", "--allow-read", "--allow-env", MAIN, "--port", "eighty"],
+  const { code, stdout, stderr } = await serviceCommand(["--port", "eighty"], {
     stdout: "piped",
     stderr: "piped",
   }).output();
@@ -102,8 +76,7 @@ Deno.test("main.ts exits 2 with a clear message on a configuration error", async
 });
 
 Deno.test("main.ts --help prints every flag and exits 0", async () => {
-  const { code, stdout } = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-net", "--allow-read", "--allow-env", MAIN, "--help"],
+  const { code, stdout } = await serviceCommand(["--help"], {
     stdout: "piped",
     stderr: "null",
   }).output();

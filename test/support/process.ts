@@ -12,6 +12,20 @@ export function freePort(): number {
   return port;
 }
 
+/** Lines of a child's output, one at a time (the last one even without its newline). */
+export async function* lines(stream: ReadableStream<Uint8Array>): AsyncGenerator<string> {
+  let buffer = "";
+  for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
+    buffer += chunk;
+    let newline;
+    while ((newline = buffer.indexOf("\n")) >= 0) {
+      yield buffer.slice(0, newline);
+      buffer = buffer.slice(newline + 1);
+    }
+  }
+  if (buffer) yield buffer;
+}
+
 /** The last lines a child printed (stdout and stderr), kept for error messages. */
 export class OutputTail {
   readonly #lines: string[] = [];

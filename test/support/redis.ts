@@ -27,23 +27,19 @@ export interface RedisOptions {
   port?: number;
 }
 
+/** redis-server flags: loopback only, in the foreground, no persistence, quiet. */
+export function redisServerArgs(port: number): string[] {
+  // deno-fmt-ignore
+  return [
+    "--port", String(port), "--bind", "127.0.0.1",
+    "--save", "", "--appendonly", "no", "--daemonize", "no", "--loglevel", "warning",
+  ];
+}
+
 export async function startRedis(options: RedisOptions = {}): Promise<RedisServer> {
   const binary = Deno.env.get("REDIS_SERVER") ?? "redis-server";
   const port = options.port ?? freePort();
-  const child = spawnBinary(binary, [
-    "--port",
-    String(port),
-    "--bind",
-    "127.0.0.1",
-    "--save",
-    "",
-    "--appendonly",
-    "no",
-    "--daemonize",
-    "no",
-    "--loglevel",
-    "warning",
-  ], "redis-server");
+  const child = spawnBinary(binary, redisServerArgs(port), "redis-server");
   const output = new OutputTail([child.stdout, child.stderr]);
   try {
     await waitForTcp(port, child, "redis-server", output);

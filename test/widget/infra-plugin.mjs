@@ -18,27 +18,13 @@
 // PATH (Debian packages redis-server and coturn); REDIS_SERVER and TURNSERVER
 // override them. A missing binary fails the command, it never skips.
 import { spawn } from "node:child_process";
-import { createConnection, createServer } from "node:net";
+import { createConnection } from "node:net";
 import { createInterface } from "node:readline";
-import { defaultDeno, startService, stopService } from "./signaling-plugin.mjs";
+import { alive, defaultDeno, freePort, startService, stopChild } from "../support/processes.mjs";
 
 const LISTEN_TIMEOUT_MS = 10_000;
 const STOP_GRACE_MS = 3_000;
 const RELAY_PORTS = 100;
-
-/** A TCP port that was free on 127.0.0.1 a moment ago. */
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-const alive = (child) => child.exitCode === null && child.signalCode === null;
 
 /** Spawns `binary` with its output kept as a tail of lines (pipes are always drained). */
 function spawnBinary(binary, args, debianPackage) {
@@ -96,19 +82,6 @@ async function waitForTcp(port, proc, what) {
   }
 }
 
-/** Sends `signal`, then SIGKILL if the child lingers; resolves once it exited. */
-function stopChild(child, signal = "SIGTERM") {
-  if (!alive(child) || child.pid === undefined) return Promise.resolve();
-  return new Promise((resolve) => {
-    const force = setTimeout(() => child.kill("SIGKILL"), STOP_GRACE_MS);
-    child.once("exit", () => {
-      clearTimeout(force);
-      resolve();
-    });
-    child.kill(signal);
-  });
-}
-
 async function startRedis() {
   const binary = process.env.REDIS_SERVER ?? "redis-server";
   const port = await freePort();
@@ -120,7 +93,7 @@ async function startRedis() {
   try {
     await waitForTcp(port, proc, "redis-server");
   } catch (error) {
-    await stopChild(proc.child, "SIGKILL");
+    await stopChild(proc.child, "SIGKILL", STOP_GRACE_MS);
     throw error;
   }
   // No persistence: SIGKILL loses nothing and is instant.
@@ -157,7 +130,7 @@ async function startCoturn({ secret, realm = "p2p-call.test" }) {
     // coturn opens its UDP and TCP listeners together; TCP is the one we can probe.
     await waitForTcp(port, proc, "turnserver");
   } catch (error) {
-    await stopChild(proc.child, "SIGKILL");
+    await stopChild(proc.child, "SIGKILL", STOP_GRACE_MS);
     throw error;
   }
   return {
@@ -191,7 +164,7 @@ export function infraPlugin({ deno = defaultDeno(), entry = "signaling/main.ts" 
     sessions.delete(sessionId);
     // Newest first: services before the Redis they use.
     for (const proc of owned.procs.reverse()) {
-      await stopChild(proc.child, signal ?? proc.stopSignal);
+      await stopChild(proc.child, signal ?? proc.stopSignal, STOP_GRACE_MS);
     }
     return owned.procs.length;
   }
@@ -252,7 +225,7 @@ export function infraPlugin({ deno = defaultDeno(), entry = "signaling/main.ts" 
             );
           }
           const wasAlive = alive(service.child);
-          await stopService(service, payload?.signal ?? "SIGKILL");
+          await stopChild(service.child, payload?.signal ?? "SIGKILL");
           return { stopped: wasAlive };
         }
         case "coturn-start": {
