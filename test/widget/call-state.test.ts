@@ -1,5 +1,6 @@
 import { expect } from "@open-wc/testing";
-import { type CallEvent, CallState, isInCall, nextState } from "../../widget/src/call-state.ts";
+import { CallState, isInCall } from "../../widget/src/call-state.ts";
+import { type CallEvent, nextState } from "../../widget/src/call-transitions.ts";
 
 const all = Object.values(CallState);
 

@@ -136,20 +136,6 @@ export const styles = css`
     margin: 0;
   }
 
-  .timer {
-    font-variant-numeric: tabular-nums;
-    color: var(--_text-muted);
-  }
-
-  .error {
-    margin: 0;
-    padding: 8px 10px;
-    border-radius: 8px;
-    background: #fef2f2;
-    color: #991b1b;
-    border: 1px solid #fecaca;
-  }
-
   .toolbar {
     display: flex;
     flex-wrap: wrap;
@@ -188,58 +174,12 @@ export const styles = css`
     opacity: 0.55;
   }
 
-  button[aria-pressed="true"] {
-    background: var(--_text);
-    color: var(--_background);
-    border-color: var(--_text);
-  }
-
   .primary {
     background: var(--_accent);
     border-color: var(--_accent);
     color: var(--_accent-text);
   }
 
-  .accept {
-    background: var(--_success);
-    border-color: var(--_success);
-    color: #ffffff;
-  }
-
-  .danger {
-    background: var(--_danger);
-    border-color: var(--_danger);
-    color: #ffffff;
-  }
-
-  .incoming {
-    display: flex;
-    flex-wrap: wrap;
-    gap: 8px;
-    align-items: center;
-    padding: 10px;
-    border-radius: 10px;
-    background: var(--_surface);
-  }
-
-  .incoming-text {
-    flex: 1 1 100%;
-    margin: 0;
-    font-weight: 600;
-  }
-
-  .pickers {
-    display: flex;
-    flex-wrap: wrap;
-    gap: 8px 12px;
-  }
-
-  .pickers select {
-    max-width: 10.5em;
-    font-size: 0.9em;
-  }
-
-  .pickers label,
   .name-form label {
     display: inline-flex;
     align-items: center;
@@ -307,14 +247,5 @@ export const styles = css`
   .empty {
     margin: 0;
     color: var(--_text-muted);
-  }
-
-  /* Over the remote video when the browser refused to play its sound. */
-  .autoplay {
-    position: absolute;
-    left: 50%;
-    top: 50%;
-    transform: translate(-50%, -50%);
-    box-shadow: 0 2px 12px rgb(0 0 0 / 0.35);
   }
 `;

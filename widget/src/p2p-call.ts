@@ -1,42 +1,30 @@
 import { html, LitElement, nothing, type PropertyValues, type TemplateResult } from "lit";
-// Re-setting srcObject, even to the same stream, reloads the media element
-// (HTML spec; Chromium aborts a pending play() and restarts): compare first.
-import { live } from "lit/directives/live.js";
 import { CallState, type EndReason, isInCall } from "./call-state.ts";
-import { type AcceptOptions, CallController } from "./controllers/call-controller.ts";
+import type { AcceptOptions } from "./controllers/call-controller.ts";
+import type { CallEngine } from "./call-engine.ts";
 import { ClockController } from "./controllers/clock-controller.ts";
-import { MediaController } from "./controllers/media-controller.ts";
-import { PeerController } from "./controllers/peer-controller.ts";
 import { SignalingController } from "./controllers/signaling-controller.ts";
-import { canChooseSpeaker, PlaybackController } from "./controllers/playback-controller.ts";
 import type { DebugPanel, DebugSnapshot } from "./debug-report.ts";
-import type { PickerKind } from "./device-memory.ts";
 import { DiagnosticsLog } from "./diagnostics-log.ts";
 import type {
   PrecheckController,
   PrecheckOptions,
   PrecheckResult,
 } from "./precheck/precheck-controller.ts";
-import { ChatController, MAX_CHAT_LENGTH } from "./controllers/chat-controller.ts";
 import { LabelsController } from "./controllers/labels-controller.ts";
-import type { QualityController } from "./controllers/quality-controller.ts";
-import type { ScreenShareController } from "./controllers/screen-share-controller.ts";
-import { featureStyles } from "./features.styles.ts";
-import { formatLabel, type P2pCallLabels, type RenderLabels } from "./labels.ts";
+import { formatLabel, type P2pCallLabels } from "./labels.ts";
 import { addStyles, LazyModule } from "./lazy.ts";
 import type { QualitySample } from "./quality-stats.ts";
 import {
-  P2pChatMessageEvent,
   P2pErrorEvent,
   type P2pErrorKind,
-  P2pQualityEvent,
   P2pSignalingChangeEvent,
   P2pUserListEvent,
   type SignalingStatus,
 } from "./events.ts";
 import { styles } from "./p2p-call.styles.ts";
-import { formatDuration } from "./status-text.ts";
 import { resolveSignalingUrl } from "./signaling-url.ts";
+import { formatDuration } from "./status-text.ts";
 
 /** Parses the `ice-servers` attribute; `null` marks invalid JSON (reported, then ignored). */
 const iceServersConverter = {
@@ -177,7 +165,7 @@ const DEFAULT_RING_TIMEOUT = 30_000;
  * @fires {P2pChatMessageEvent} p2p-chat-message - The other side sent a chat message.
  */
 export class P2pCall extends LitElement {
-  static override styles = [styles, featureStyles];
+  static override styles = styles;
 
   static override properties = {
     signaling: { type: String },
@@ -194,88 +182,55 @@ export class P2pCall extends LitElement {
 
   // ---- controllers -------------------------------------------------------------
 
-  readonly #media: MediaController = new MediaController(this, {
-    onTrackReplaced: (lost, track) => void this.#replaceSentTrack(lost, track),
-    onDeviceLost: (kind, cause) =>
-      this.#reportError(
-        "media",
-        `The ${kind === "videoinput" ? "camera" : "microphone"} was disconnected and no other ` +
-          "could be opened; the call continues without it.",
-        cause,
-      ),
-  });
-  readonly #peer: PeerController = new PeerController(this, {
-    signal: (message) => this.#call.signal(message),
-    onMediaPath: (status) => this.#call.onMediaPath(status),
-    onError: (message, cause) => this.#call.onPeerError(message, cause),
-    onOpen: (pc) => this.#chat.attach(pc),
-    beforeTracks: (pc) => this.#chat.offer(pc),
-  });
   readonly #signaling: SignalingController = new SignalingController(this, {
-    onRelay: (message) => this.#call.onRelay(message),
+    onRelay: (message) => this.#withEngine((engine) => engine.call.onRelay(message)),
     onUsers: (users) => {
-      this.#call.onUsers(users);
+      this.#withEngine((engine) => engine.call.onUsers(users));
       this.dispatchEvent(new P2pUserListEvent(this.users));
     },
-    onServiceError: (error) => this.#call.onServiceError(error),
+    onServiceError: (error) => this.#withEngine((engine) => engine.call.onServiceError(error)),
     onProtocolError: (problem) =>
       this.#reportError("protocol", `The call service sent an unusable message: ${problem}.`),
     onStatus: (status) => this.dispatchEvent(new P2pSignalingChangeEvent(status)),
-    onResumed: (ok) => this.#call.onResumed(ok),
+    onResumed: (ok) => this.#withEngine((engine) => engine.call.onResumed(ok)),
   });
-  readonly #call: CallController = new CallController(this, {
-    signaling: this.#signaling,
-    media: this.#media,
-    peer: this.#peer,
-  }, {
-    ownName: () => this.#signaling.registeredName,
-    rtcConfiguration: () => this.#rtcConfiguration(),
-    ringTimeout: () =>
-      Number.isFinite(this.ringTimeout) && this.ringTimeout > 0
-        ? this.ringTimeout
-        : DEFAULT_RING_TIMEOUT,
-    autoAnswer: () => this.autoAnswer,
-    dispatch: (event) => this.dispatchEvent(event),
+  /**
+   * The call engine (call-engine.ts: media, peer connection, call state,
+   * playback, chat and the call controls), a chunk of its own: prefetched
+   * after the first render, awaited by the methods that start a call.
+   */
+  readonly #engineModule = new LazyModule(this, () => import("./call-engine.ts"), (module) => {
+    const engine = new module.CallEngine(this, {
+      signaling: this.#signaling,
+      report: (kind, message, cause) => this.#reportError(kind, message, cause),
+      run: (action) => this.#run(action),
+      addStyles: (styles) => this.#addStyles(styles),
+      lazy: (load, onLoad) => new LazyModule(this, load, onLoad),
+      log: (kind, text) => this.#diagnostics.add(kind, text),
+      rtcConfiguration: () => this.#rtcConfiguration(),
+      ringTimeout: () =>
+        Number.isFinite(this.ringTimeout) && this.ringTimeout > 0
+          ? this.ringTimeout
+          : DEFAULT_RING_TIMEOUT,
+      onDevicePicked: () => {
+        if (this.#precheck) void this.#precheck.start();
+      },
+    });
+    this.#engine = engine;
+    // What the service sent meanwhile, in order.
+    const pending = this.#pending.splice(0);
+    for (const handle of pending) handle(engine);
   });
+  #engine: CallEngine | null = null;
+  readonly #lateStyles: Parameters<typeof addStyles>[1][] = [];
+  /** Service messages for the engine that arrived before it loaded. */
+  readonly #pending: ((engine: CallEngine) => void)[] = [];
   readonly #clock = new ClockController(this);
   /** Whether a control in the shadow root had focus when the running update began. */
   #hadFocus = false;
   readonly #labels = new LabelsController(this, () => this.labels);
-  readonly #chat: ChatController = new ChatController(this, {
-    onMessage: ({ text }) => {
-      void this.#chatPanel.load().catch(() => {});
-      this.dispatchEvent(new P2pChatMessageEvent(this.peer ?? "", text));
-    },
-  });
-  // Lazily loaded features (lazy.ts); a failed import is retried on next use.
-  readonly #chatPanel = new LazyModule(
-    this,
-    () => import("./panels/chat-panel.ts"),
-    (module) => this.#addStyles(module.styles),
-  );
-  readonly #inCall = new LazyModule(this, () => import("./panels/in-call.ts"), (module) => {
-    module.styles.forEach((styles) => this.#addStyles(styles));
-    this.#quality = new module.QualityController(this, {
-      connection: () =>
-        this.state === CallState.Connected || this.state === CallState.Reconnecting
-          ? this.#peer.connection
-          : null,
-      onSample: (sample) => this.dispatchEvent(new P2pQualityEvent(sample)),
-    });
-    this.#screen = new module.ScreenShareController(this, {
-      connection: () => this.#peer.connection,
-      cameraTrack: () => this.#media.stream?.getVideoTracks()[0] ?? null,
-      onError: (message, cause) => this.#reportError("media", message, cause),
-    });
-  });
-  #quality: QualityController | null = null;
-  #screen: ScreenShareController | null = null;
-  #qualityOpen = false;
-  readonly #playback = new PlaybackController(this, {
-    onSinkError: (cause) =>
-      this.#reportError("media", "The chosen speaker is not available; using the default.", cause),
-  });
   readonly #diagnostics = new DiagnosticsLog(this);
+  // Lazily loaded features (lazy.ts); a failed import is retried on next use.
   readonly #precheckModule = new LazyModule(
     this,
     () => import("./precheck/precheck-controller.ts"),
@@ -337,7 +292,7 @@ export class P2pCall extends LitElement {
 
   /** The call state (also the `state` attribute). */
   get state(): CallState {
-    return this.#call.state;
+    return this.#engine?.call.state ?? CallState.Idle;
   }
 
   /** The other members of the room (own name excluded), as the service last listed them. */
@@ -348,12 +303,12 @@ export class P2pCall extends LitElement {
 
   /** The other side of the current or last call. */
   get peer(): string | null {
-    return this.#call.peerName;
+    return this.#engine?.call.peerName ?? null;
   }
 
   /** Why the last call ended, once it did. */
   get endReason(): EndReason | null {
-    return this.#call.endReason;
+    return this.#engine?.call.endReason ?? null;
   }
 
   /** The name the service registered, which may differ from `name` if that was taken. */
@@ -368,27 +323,27 @@ export class P2pCall extends LitElement {
 
   /** The own camera/microphone stream while a call holds it. */
   get localStream(): MediaStream | null {
-    return this.#media.stream;
+    return this.#engine?.media.stream ?? null;
   }
 
   /** The other side's media. */
   get remoteStream(): MediaStream | null {
-    return this.#peer.remoteStream;
+    return this.#engine?.peer.remoteStream ?? null;
   }
 
   /** The current call's RTCPeerConnection, for diagnostics (e.g. getStats()). */
   get peerConnection(): RTCPeerConnection | null {
-    return this.#peer.connection;
+    return this.#engine?.peer.connection ?? null;
   }
 
   /** The latest call quality measurement (also sent as `p2p-quality`); `null` outside a call. */
   get quality(): QualitySample | null {
-    return this.#quality?.sample ?? null;
+    return this.#engine?.quality?.sample ?? null;
   }
 
   /** Whether the screen is being sent instead of the camera. */
   get sharingScreen(): boolean {
-    return this.#screen?.sharing ?? false;
+    return this.#engine?.screen?.sharing ?? false;
   }
 
   // ---- lifecycle ----------------------------------------------------------------------
@@ -420,7 +375,7 @@ export class P2pCall extends LitElement {
         super.connectedCallback();
         return;
       }
-      this.#call.leave();
+      this.#engine?.call.leave();
       this.closePrecheck();
       this.#debugPanel = null;
       super.disconnectedCallback();
@@ -436,8 +391,8 @@ export class P2pCall extends LitElement {
         room: this.room.trim() || null,
       });
     }
-    if (changed.has("muted")) this.#media.setMuted(this.muted);
-    if (changed.has("cameraOff")) this.#media.setCameraOff(this.cameraOff);
+    if (changed.has("muted")) this.#engine?.media.setMuted(this.muted);
+    if (changed.has("cameraOff")) this.#engine?.media.setCameraOff(this.cameraOff);
     if (changed.has("iceServers") && this.iceServers === null) {
       this.#reportError("peer", "The ice-servers attribute is not a JSON array; it is ignored.");
     }
@@ -446,9 +401,7 @@ export class P2pCall extends LitElement {
     );
     // A call needs the camera the check is previewing.
     if (isInCall(this.state)) this.closePrecheck();
-    // Quality, screen share and the video buttons (panels/in-call.ts). Not
-    // essential: a failed import leaves them out, a later update retries.
-    if (this.state === CallState.Connected) void this.#inCall.load().catch(() => {});
+    this.#engine?.willUpdate();
   }
 
   protected override updated(): void {
@@ -457,11 +410,37 @@ export class P2pCall extends LitElement {
     // once answered, Hang up once ended): a keyboard user goes on from the
     // control that matters now, not from the top of the page.
     if (this.#hadFocus && !this.shadowRoot?.activeElement) this.#focusMainControl();
-    this.#playback.sync(
+    this.#setSource(".remote", this.remoteStream);
+    this.#setSource(".local", this.localStream);
+    const engine = this.#engine;
+    engine?.playback.sync(
       this.#remoteVideo(),
-      this.#peer.remoteStream,
-      this.#media.selectedDevice("audiooutput"),
+      engine.peer.remoteStream,
+      engine.media.selectedDevice("audiooutput"),
     );
+  }
+
+  protected override firstUpdated(): void {
+    this.#lateStyles.splice(0).forEach((styles) => this.#addStyles(styles));
+    // Prefetch the call engine once the element shows, so a click on Call
+    // does not wait for it.
+    setTimeout(() => void this.#loadEngine().catch(() => {}), 0);
+  }
+
+  /** Loads the call engine (once; a failed import is retried on the next call). */
+  #loadEngine(): Promise<CallEngine> {
+    return this.#engineModule.load().then(() => this.#engine!);
+  }
+
+  /** Runs `handle` with the engine now, or once it has loaded (in arrival order). */
+  #withEngine(handle: (engine: CallEngine) => void): void {
+    if (this.#engine) handle(this.#engine);
+    else {
+      this.#pending.push(handle);
+      void this.#loadEngine().catch((error: unknown) =>
+        this.#reportError("signaling", "The call could not be loaded.", error)
+      );
+    }
   }
 
   // ---- private ---------------------------------------------------------------------------
@@ -479,28 +458,6 @@ export class P2pCall extends LitElement {
     const value = input instanceof HTMLInputElement ? input.value.trim() : "";
     if (value) this.name = value;
   };
-
-  readonly #onDevicePicked = (kind: PickerKind) => (event: Event): void => {
-    const deviceId = (event.target as HTMLSelectElement).value;
-    if (kind === "audiooutput") {
-      this.#media.chooseSpeaker(deviceId);
-      return;
-    }
-    void this.#call.switchDevice(kind, deviceId);
-    // The check previews what the next call will use (the choice is stored synchronously).
-    if (this.#precheck) void this.#precheck.start();
-  };
-
-  /** A stand-in for a lost device's track: sent by whichever sender carried the lost one. */
-  async #replaceSentTrack(lost: MediaStreamTrack, track: MediaStreamTrack): Promise<void> {
-    const sender = this.#peer.connection?.getSenders().find((s) => s.track === lost);
-    this.#diagnostics.add("media", `${track.kind} device lost; now using "${track.label}"`);
-    try {
-      await sender?.replaceTrack(track);
-    } catch (error) {
-      this.#reportError("media", "The replacement device could not be sent.", error);
-    }
-  }
 
   readonly #onPrecheckClick = (): void => {
     if (this.#precheck) this.closePrecheck();
@@ -540,13 +497,13 @@ export class P2pCall extends LitElement {
       signalingStatus: this.#signaling.status,
       signalingUrl: resolveSignalingUrl(this.signaling, location.href),
       registered: this.#signaling.registeredName !== null,
-      peerConnection: this.#peer.connection,
-      localStream: this.#media.stream,
-      remoteStream: this.#peer.remoteStream,
+      peerConnection: this.peerConnection,
+      localStream: this.localStream,
+      remoteStream: this.remoteStream,
       iceServers: configuration.iceServers ?? [],
       iceTransportPolicy: configuration.iceTransportPolicy ?? "all",
-      playbackBlocked: this.#playback.blocked,
-      devices: this.#media.devices,
+      playbackBlocked: this.playbackBlocked,
+      devices: this.#engine?.media.devices ?? [],
       log: this.#diagnostics.entries,
     };
   }
@@ -562,25 +519,22 @@ export class P2pCall extends LitElement {
     });
   }
 
+  /** Styles a lazy module brings; before the shadow root exists, they wait for it. */
   #addStyles(styles: Parameters<typeof addStyles>[1]): void {
-    addStyles(this.renderRoot as ShadowRoot, styles);
+    const root = this.renderRoot as ShadowRoot | undefined;
+    if (root) addStyles(root, styles);
+    else this.#lateStyles.push(styles);
   }
 
-  readonly #onShareClick = (): void => {
-    const screen = this.#screen;
-    if (screen?.sharing) void screen.stop();
-    else if (screen) void screen.start();
-    else void this.#inCall.load().then(() => this.#screen?.start(), () => {});
-  };
-
-  readonly #onChatClick = async (): Promise<void> => {
-    this.#chat.toggle();
-    await this.#chatPanel.load().catch(() => {});
-    if (!this.#chat.open) return;
-    // Opening the chat is asking to write: the field gets the focus.
-    await this.updateComplete;
-    this.renderRoot.querySelector<HTMLInputElement>("#chat-input")?.focus();
-  };
+  /**
+   * Shows `stream` in a video. Re-setting srcObject, even to the same stream,
+   * reloads the media element (HTML spec; Chromium aborts a pending play()
+   * and restarts): compare first, as Lit's `live` directive would.
+   */
+  #setSource(selector: string, stream: MediaStream | null): void {
+    const video = this.renderRoot.querySelector<HTMLVideoElement>(selector);
+    if (video && video.srcObject !== stream) video.srcObject = stream;
+  }
 
   #remoteVideo(): HTMLVideoElement | null {
     return this.renderRoot.querySelector<HTMLVideoElement>(".remote");
@@ -600,8 +554,8 @@ export class P2pCall extends LitElement {
    * our own. Media failures do not reject: the state becomes `failed` and a
    * `p2p-error` (kind `media`) explains.
    */
-  call(name: string): Promise<void> {
-    return this.#call.call(name);
+  async call(name: string): Promise<void> {
+    return (this.#engine ?? await this.#loadEngine()).call.call(name);
   }
 
   /**
@@ -611,18 +565,18 @@ export class P2pCall extends LitElement {
    * the call keeps ringing and `p2p-error` explains, so the user can still
    * answer without camera or decline.
    */
-  accept(options: AcceptOptions = {}): Promise<void> {
-    return this.#call.accept(options);
+  async accept(options: AcceptOptions = {}): Promise<void> {
+    return (this.#engine ?? await this.#loadEngine()).call.accept(options);
   }
 
   /** Declines the ringing call (the caller sees "declined"). No-op otherwise. */
   decline(): void {
-    this.#call.decline();
+    this.#engine?.call.decline();
   }
 
   /** Ends the current call (or declines a ringing one). No-op outside a call. */
   hangUp(): void {
-    this.#call.hangUp();
+    this.#engine?.call.hangUp();
   }
 
   /**
@@ -632,13 +586,12 @@ export class P2pCall extends LitElement {
    * to replace, the user cancelled, or the call ended meanwhile.
    */
   async shareScreen(): Promise<boolean> {
-    await this.#inCall.load();
-    return this.#screen?.start() ?? false;
+    return (this.#engine ?? await this.#loadEngine()).shareScreen();
   }
 
   /** Stops screen sharing and sends the camera again. No-op when not sharing. */
   async stopScreenShare(): Promise<void> {
-    await this.#screen?.stop();
+    await this.#engine?.screen?.stop();
   }
 
   /**
@@ -646,12 +599,12 @@ export class P2pCall extends LitElement {
    * Returns `false` if no chat channel is open (no call yet, or the peer has no chat).
    */
   sendMessage(text: string): boolean {
-    return this.#chat.send(text);
+    return this.#engine?.chat.send(text) ?? false;
   }
 
   /** The browser refused to play the call's sound (autoplay policy); `resumePlayback()` fixes it. */
   get playbackBlocked(): boolean {
-    return this.#playback.blocked;
+    return this.#engine?.playback.blocked ?? false;
   }
 
   /**
@@ -660,7 +613,7 @@ export class P2pCall extends LitElement {
    * element's "Click to hear the call" button does the same.
    */
   resumePlayback(): Promise<void> {
-    return this.#playback.unblock();
+    return this.#engine?.playback.unblock() ?? Promise.resolve();
   }
 
   /**
@@ -671,13 +624,16 @@ export class P2pCall extends LitElement {
    */
   async precheck(options: PrecheckOptions = {}): Promise<PrecheckResult> {
     if (isInCall(this.state)) throw new DOMException("A call is in progress.", "InvalidStateError");
-    const module = await this.#precheckModule.load();
+    const [module, { media }] = await Promise.all([
+      this.#precheckModule.load(),
+      this.#loadEngine(),
+    ]);
     if (isInCall(this.state)) throw new DOMException("A call is in progress.", "InvalidStateError");
     this.#precheck ??= new module.PrecheckController(this, {
-      open: (request) => this.#media.open(request),
+      open: (request) => media.open(request),
       signalingStatus: () => this.#signaling.status,
       iceServers: () => this.#rtcConfiguration().iceServers ?? [],
-      onDevicesChanged: () => void this.#media.refreshDevices(),
+      onDevicesChanged: () => void media.refreshDevices(),
       onClose: () => this.closePrecheck(),
     });
     return this.#precheck.start(options);
@@ -706,10 +662,11 @@ export class P2pCall extends LitElement {
   // ---- render --------------------------------------------------------------------------------
 
   protected override render(): TemplateResult {
-    const local = this.#media.stream;
-    const remote = this.#peer.remoteStream;
+    const engine = this.#engine;
+    const call = engine?.call;
+    const local = this.localStream;
+    const remote = this.remoteStream;
     const registered = this.#signaling.registeredName;
-    const connectedAt = this.#call.connectedAt;
     const text = this.#labels.labels;
     const service = {
       offline: text.serviceOffline,
@@ -743,7 +700,6 @@ export class P2pCall extends LitElement {
               : text.remoteVideo}
             autoplay
             playsinline
-            .srcObject=${live(remote)}
             ?hidden=${!remote}
             @enterpictureinpicture=${() => this.requestUpdate()}
             @leavepictureinpicture=${() => this.requestUpdate()}
@@ -757,17 +713,10 @@ export class P2pCall extends LitElement {
             playsinline
             muted
             .muted=${true}
-            .srcObject=${live(local)}
             ?hidden=${!local || local.getVideoTracks().length === 0}
           ></video>
-          ${remote && this.#inCall.module
-            ? this.#inCall.module.renderViewControls({
-              video: this.#remoteVideo(),
-              labels: text,
-              onError: (message, cause) => this.#reportError("media", message, cause),
-            })
-            : nothing}
-          ${this.#playback.blocked
+          ${remote && engine ? engine.renderViewControls(this.#remoteVideo(), text) : nothing}
+          ${this.playbackBlocked
             ? html`
               <button part="autoplay-button" class="autoplay primary"
                 @click=${() => void this.resumePlayback()}>Click to hear the call</button>
@@ -779,28 +728,29 @@ export class P2pCall extends LitElement {
             ${this.#labels.describeCall({
               state: this.state,
               peer: this.peer,
-              direction: this.#call.direction,
-              endReason: this.#call.endReason,
-              endedBy: this.#call.endedBy,
-              endedFrom: this.#call.endedFrom,
+              direction: call?.direction ?? "outgoing",
+              endReason: this.endReason,
+              endedBy: call?.endedBy ?? null,
+              endedFrom: call?.endedFrom ?? null,
               signaling: this.#signaling.status,
               name: registered,
             })}
           </p>
-          ${connectedAt !== null && isInCall(this.state)
+          ${call?.connectedAt != null && isInCall(this.state)
             ? html`
               <span part="timer" class="timer" role="timer" aria-label=${text.callDuration}
-              >${formatDuration(Date.now() - connectedAt)}</span>
+              >${formatDuration(Date.now() - call.connectedAt)}</span>
             `
             : nothing}
-          ${this.#renderQualityButton(text)}
+          ${engine?.renderQualityButton(text) ?? nothing}
         </div>
-        ${this.#call.problem
-          ? html`<p part="error" class="error" role="alert">${this.#call.problem}</p>`
+        ${call?.problem
+          ? html`<p part="error" class="error" role="alert">${call.problem}</p>`
           : nothing}
-        ${this.#renderActions()}
-        ${this.#renderPanels(text)}
-        ${this.#renderDevicePickers()}
+        ${engine?.renderActions(text) ??
+          html`<div class="toolbar"><slot name="actions"></slot></div>`}
+        ${engine && isInCall(this.state) ? engine.renderPanels(text) : nothing}
+        ${engine?.renderDevicePickers(text, this.#precheck !== null) ?? nothing}
         ${this.#renderUserList()}
         ${this.#renderTools()}
       </div>
@@ -841,95 +791,6 @@ export class P2pCall extends LitElement {
         </label>
         <button part="join-button" class="primary" type="submit">${text.join}</button>
       </form>
-    `;
-  }
-
-  /** The controls that fit the state: the incoming prompt, the call controls, or none. */
-  #renderActions(): TemplateResult {
-    const text = this.#labels.labels;
-    switch (this.state) {
-      case CallState.Ringing:
-        return html`
-          <div part="incoming" class="incoming" role="group" aria-label=${text.incomingCall}>
-            <p class="incoming-text">${formatLabel(text.incomingFrom, {
-              name: this.peer ?? "",
-            })}</p>
-            <button part="accept-button" class="accept" @click=${() =>
-              this.#run(() => this.accept())}>
-              ${text.accept}
-            </button>
-            <button
-              part="accept-audio-button"
-              @click=${() => this.#run(() => this.accept({ video: false }))}
-            >${text.acceptAudio}</button>
-            <button part="decline-button" class="danger" @click=${() => this.decline()}>
-              ${text.decline}
-            </button>
-            <slot name="actions"></slot>
-          </div>
-        `;
-      case CallState.Calling:
-      case CallState.Connecting:
-      case CallState.Connected:
-      case CallState.Reconnecting:
-        return html`
-          <div part="controls" class="toolbar" role="group" aria-label=${text.callControls}>
-            <button
-              part="mute-button"
-              aria-pressed=${this.muted ? "true" : "false"}
-              ?disabled=${!this.#media.stream?.getAudioTracks().length}
-              @click=${() => (this.muted = !this.muted)}
-            >${text.mute}</button>
-            <button
-              part="camera-button"
-              aria-pressed=${this.cameraOff ? "true" : "false"}
-              ?disabled=${!this.#media.stream?.getVideoTracks().length}
-              @click=${() => (this.cameraOff = !this.cameraOff)}
-            >${text.cameraOff}</button>
-            ${this.#renderShareButton(text)}
-            ${this.#renderChatButton(text)}
-            <button part="hangup-button" class="danger" @click=${() => this.hangUp()}>
-              ${text.hangUp}
-            </button>
-            <slot name="actions"></slot>
-          </div>
-        `;
-      case CallState.Idle:
-      case CallState.Ended:
-      case CallState.Failed:
-        return html`<div class="toolbar"><slot name="actions"></slot></div>`;
-    }
-  }
-
-  #renderDevicePickers(): TemplateResult | typeof nothing {
-    if (!this.#media.stream && !this.#precheck) return nothing;
-    const picker = (kind: PickerKind, label: string, part: string) => {
-      if (kind === "audiooutput" && !canChooseSpeaker()) return nothing;
-      const devices = this.#media.devices.filter((device) => device.kind === kind);
-      if (devices.length === 0) return nothing;
-      const selected = this.#media.selectedDevice(kind);
-      return html`
-        <label>${label}
-          <select
-            part="device-picker ${part}"
-            ?disabled=${kind === "videoinput" && this.sharingScreen}
-            @change=${this.#onDevicePicked(kind)}
-          >
-            ${devices.map((device, index) =>
-              html`<option value=${device.deviceId} ?selected=${device.deviceId === selected}>
-                ${device.label || `${label} ${index + 1}`}
-              </option>`
-            )}
-          </select>
-        </label>
-      `;
-    };
-    return html`
-      <div class="pickers">
-        ${picker("videoinput", this.#labels.labels.camera, "camera-picker")}
-        ${picker("audioinput", this.#labels.labels.microphone, "microphone-picker")}
-        ${picker("audiooutput", "Speaker", "speaker-picker")}
-      </div>
     `;
   }
 
@@ -984,74 +845,6 @@ export class P2pCall extends LitElement {
           }
           </ul>`}
       </div>
-    `;
-  }
-
-  // ---- render: screen share, chat, quality, remote view ------------------------------------
-
-  #renderShareButton(text: RenderLabels): TemplateResult | typeof nothing {
-    // Mobile browsers have no screen capture.
-    if (!navigator.mediaDevices?.getDisplayMedia) return nothing;
-    return html`
-      <button
-        part="share-button"
-        aria-pressed=${this.sharingScreen ? "true" : "false"}
-        ?disabled=${!this.#media.stream?.getVideoTracks().length}
-        @click=${this.#onShareClick}
-      >${text.shareScreen}</button>
-    `;
-  }
-
-  #renderChatButton(text: RenderLabels): TemplateResult | typeof nothing {
-    // Until the peer's hello arrives; never for a peer without chat (MDN's client).
-    if (!this.#chat.available) return nothing;
-    const { unread, open } = this.#chat;
-    return html`
-      <button
-        part="chat-button"
-        aria-expanded=${open ? "true" : "false"}
-        aria-controls=${open ? "chat-panel" : nothing}
-        aria-label=${unread ? formatLabel(text.chatUnread, { count: unread }) : nothing}
-        @click=${this.#onChatClick}
-      >${text.chat}${unread
-        ? html`<span part="chat-unread" class="badge" aria-hidden="true">${unread}</span>`
-        : nothing}</button>
-    `;
-  }
-
-  #renderQualityButton(text: RenderLabels): TemplateResult | typeof nothing {
-    const sample = this.quality;
-    const module = this.#inCall.module;
-    if (!sample || !module || !isInCall(this.state)) return nothing;
-    return module.renderQualityButton({
-      sample,
-      open: this.#qualityOpen,
-      labels: text,
-      toggle: () => {
-        this.#qualityOpen = !this.#qualityOpen;
-        this.requestUpdate();
-      },
-    });
-  }
-
-  /** The open panels of the call, once their chunks have loaded. */
-  #renderPanels(text: RenderLabels): TemplateResult | typeof nothing {
-    if (!isInCall(this.state)) return nothing;
-    const sample = this.quality;
-    const quality = this.#inCall.module;
-    const chat = this.#chatPanel.module;
-    return html`
-      ${this.#qualityOpen && quality && sample ? quality.renderQualityPanel(sample, text) : nothing}
-      ${this.#chat.open && chat
-        ? chat.renderChatPanel({
-          messages: this.#chat.messages,
-          ready: this.#chat.ready,
-          peer: this.peer ?? "",
-          maxLength: MAX_CHAT_LENGTH,
-          labels: text,
-          send: (message) => this.#chat.send(message),
-        })
-        : nothing}
     `;
   }
 }

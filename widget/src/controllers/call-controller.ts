@@ -1,5 +1,6 @@
 import type { ReactiveController, ReactiveControllerHost } from "lit";
-import { type CallEvent, CallState, type EndReason, isInCall, nextState } from "../call-state.ts";
+import { CallState, type EndReason, isInCall } from "../call-state.ts";
+import { type CallEvent, nextState } from "../call-transitions.ts";
 import {
   P2pCallEndedEvent,
   P2pErrorEvent,
@@ -11,7 +12,7 @@ import type { ErrorMessage, HangUpReason, SessionDescription } from "../protocol
 import type { DeviceKind, MediaController } from "./media-controller.ts";
 import type { MediaPathStatus, PeerController, PeerSignal } from "./peer-controller.ts";
 import type { ReceivedRelay, SignalingController } from "./signaling-controller.ts";
-import { saveResumeCall, takeResumeCall } from "../resume-token.ts";
+import { saveResumeCall, takeResumeCall } from "../resume-call.ts";
 
 /** Options of `accept()`. */
 export interface AcceptOptions {
