@@ -10,12 +10,16 @@
 
 const root = new URL("..", import.meta.url).pathname;
 
-/** Debian package → the binary that proves it is installed. */
+/** Debian package → a file that proves it is installed. */
 const SYSTEM_PACKAGES: Record<string, string> = {
   chromium: "/usr/bin/chromium",
   "firefox-esr": "/usr/bin/firefox-esr",
   "redis-server": "/usr/bin/redis-server",
   coturn: "/usr/bin/turnserver",
+  // The fonts the screenshot baselines were taken with.
+  "fonts-liberation": "/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf",
+  "fonts-dejavu-core": "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
+  "fonts-dejavu-extra": "/usr/share/fonts/truetype/dejavu/DejaVuSans-Oblique.ttf",
 };
 
 async function exists(path: string): Promise<boolean> {
@@ -73,7 +77,7 @@ async function ensureSystemPackages() {
     );
   }
   await run("apt-get", ["update", "-qq"]);
-  await run("apt-get", ["install", "-y", "-qq", "--no-install-recommends", ...missing], {
+  await run("apt-get", ["install", "-y", "-qq", ...missing], {
     DEBIAN_FRONTEND: "noninteractive",
   });
 }
