@@ -13,7 +13,12 @@ export type CallEvent =
   | { type: "answered" }
   | { type: "media-connected" }
   | { type: "media-interrupted" }
-  /** The peer's page went away (a reload) and will call back: its connection is gone. */
+  /**
+   * The peer's page went away (a reload) and will call back: its connection
+   * is gone. Told by its `hang-up` marked `resume`, or, where that could not
+   * be sent (Firefox closes the page's sockets before `pagehide`), by the
+   * call back itself, right before `peer-back`.
+   */
   | { type: "peer-away" }
   /** The peer called back after its reload; a fresh connection is being set up. */
   | { type: "peer-back" }

@@ -268,7 +268,7 @@ export class CallController implements ReactiveController {
   onRelay(message: ReceivedRelay): void {
     switch (message.type) {
       case "video-offer":
-        void this.#onOffer(message.name, message.sdp);
+        void this.#onOffer(message.name, message.sdp, message.resume === true);
         break;
       case "video-answer":
         void this.#onAnswer(message.name, message.sdp);
@@ -345,6 +345,12 @@ export class CallController implements ReactiveController {
    * the tab is indistinguishable from a reload, so only: no resume possible,
    * or the back/forward cache, from which the page may return but its call
    * cannot) the call ends.
+   *
+   * Firefox closes the page's sockets (1001) as soon as a reload starts,
+   * before `pagehide`: then the hang-up cannot leave (it is only queued, and
+   * dies with the page) and the peer learns of the reload from our call back
+   * itself (see `#onOffer`). So the call is stored whether or not the socket
+   * is still open.
    */
   readonly #onPageHide = (event: Event): void => {
     const peer = this.peerName;
@@ -358,6 +364,7 @@ export class CallController implements ReactiveController {
       this.leave();
       return;
     }
+    // Storage first: it must not depend on the socket (Firefox, above).
     saveResumeCall(key, peer);
     this.#parts.signaling.send({ type: "hang-up", target: peer, reason: "hangup", resume: true });
     // This page's part of the call ends here, without a second hang-up.
@@ -418,11 +425,20 @@ export class CallController implements ReactiveController {
     this.#finish("fail", "failed", "remote", null);
   }
 
-  async #onOffer(from: string, offer: SessionDescription): Promise<void> {
+  async #onOffer(from: string, offer: SessionDescription, resume: boolean): Promise<void> {
     if (this.#isPeer(from) && this.#peerAway) return await this.#peerBack(from, offer);
     // Calling back after our reload, an offer from the peer is one for the
     // old page's connection, held by the service while we were away.
     if (this.#isPeer(from) && this.#resumingCall && this.state === CallState.Calling) return;
+    // The peer calls back after a reload we were not told about: Firefox
+    // closes a page's sockets (1001) as soon as a reload starts, before
+    // `pagehide`, so its `hang-up` marked `resume` never left (nor does a
+    // crashed tab's). Our connection is to its old page: give it up as after
+    // that hang-up (reconnecting, camera kept) and answer in a fresh one.
+    // Without the marker an offer from the peer is renegotiation (below).
+    if (resume && this.#isPeer(from) && this.#awaitPeer()) {
+      return await this.#peerBack(from, offer);
+    }
     if (this.#isPeer(from)) {
       if (this.state === CallState.Ringing) {
         this.#heldOffer = offer;

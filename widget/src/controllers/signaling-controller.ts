@@ -267,9 +267,14 @@ export class SignalingController implements ReactiveController {
     return url && name ? resumeKey(url, room, name) : null;
   }
 
-  /** Whether the service would hold our name if this socket dropped now. */
+  /**
+   * Whether the service holds our name when this socket drops: it gave our
+   * registration a resume token. Still true just after the socket dropped
+   * (then the name is held already): Firefox closes a page's sockets (1001)
+   * as soon as a reload starts, before `pagehide`.
+   */
   get canResume(): boolean {
-    return this.#resumeToken !== null && this.registeredName !== null && this.status === "online";
+    return this.#resumeToken !== null;
   }
 
   /** A token left by an earlier page load of this tab, for the same service, room and name. */
