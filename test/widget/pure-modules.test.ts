@@ -103,7 +103,7 @@ describe("status text", () => {
     expect(end("hangup", "remote")).to.equal("bob hung up.");
     expect(end("unreachable", "remote")).to.equal("bob is not available.");
     expect(end("failed", "local")).to.contain("connection was lost");
-    expect(end("media", "local")).to.contain("no camera or microphone");
+    expect(end("media", "local")).to.contain("the camera or microphone is unavailable");
   });
 
   it("describes the idle state by the signaling status", () => {

@@ -93,7 +93,7 @@ function describeEnd({ reason, by, direction, peer, endedFrom }: EndSummary): st
         ? `${peer}님과의 통화가 실패했습니다: 연결이 끊겼습니다.`
         : `${peer}님 쪽에서 통화가 실패했습니다.`;
     case "media":
-      return `${peer}님과 통화를 시작할 수 없습니다: 카메라나 마이크가 없습니다.`;
+      return `${peer}님과 통화를 시작할 수 없습니다: 카메라나 마이크를 사용할 수 없습니다.`;
     default: {
       const unhandled: never = reason;
       return String(unhandled);

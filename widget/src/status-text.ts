@@ -46,7 +46,7 @@ export function describeEnd({ reason, by, direction, peer, endedFrom }: EndSumma
         ? `The call with ${peer} failed: the connection was lost.`
         : `The call with ${peer} failed on their side.`;
     case "media":
-      return `Could not start the call with ${peer}: no camera or microphone.`;
+      return `Could not start the call with ${peer}: the camera or microphone is unavailable.`;
     default: {
       const unhandled: never = reason;
       return String(unhandled);
