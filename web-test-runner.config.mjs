@@ -4,6 +4,7 @@
 // the scale-out and TURN tests (test/widget/infra-plugin.mjs).
 import { esbuildPlugin } from "@web/dev-server-esbuild";
 import { chromeLauncher } from "@web/test-runner-chrome";
+import { CHROMIUM_ARGS, CHROMIUM_BIN } from "./test/support/browsers.mjs";
 import { signalingPlugin } from "./test/widget/signaling-plugin.mjs";
 import { infraPlugin } from "./test/widget/infra-plugin.mjs";
 
@@ -18,20 +19,8 @@ export default {
   browsers: [
     chromeLauncher({
       launchOptions: {
-        executablePath: "/usr/bin/chromium",
-        args: [
-          // Chromium refuses to start its sandbox as root (CI containers).
-          "--no-sandbox",
-          "--use-fake-device-for-media-stream",
-          "--use-fake-ui-for-media-stream",
-          // This machine has no outside network; Chromium's background
-          // fetches would only fail and slow the start.
-          "--disable-background-networking",
-          "--disable-component-update",
-          "--disable-sync",
-          // Remote video has sound; headless has no user gesture to unlock it.
-          "--autoplay-policy=no-user-gesture-required",
-        ],
+        executablePath: CHROMIUM_BIN,
+        args: CHROMIUM_ARGS,
       },
     }),
   ],

@@ -14,6 +14,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import puppeteer from "puppeteer-core";
+import { FIREFOX_BIN, FIREFOX_PREFS } from "../support/browsers.mjs";
 import {
   clickIn,
   expectRemoteFrames,
@@ -38,22 +39,10 @@ const ELEMENT = "p2p-call";
 function launchFirefox() {
   return puppeteer.launch({
     browser: "firefox",
-    executablePath: process.env.FIREFOX ?? "/usr/bin/firefox-esr",
+    executablePath: FIREFOX_BIN,
     headless: true,
     defaultViewport: VIEWPORT,
-    extraPrefsFirefox: {
-      "media.navigator.streams.fake": true,
-      "media.navigator.permission.disabled": true,
-      "media.autoplay.default": 0,
-      "media.autoplay.blocking_policy": 0,
-      "media.peerconnection.ice.loopback": true,
-      "media.peerconnection.ice.obfuscate_host_addresses": false,
-      "media.cubeb.force_mock_context": true,
-      "app.update.enabled": false,
-      "browser.safebrowsing.update.enabled": false,
-      "network.captive-portal-service.enabled": false,
-      "network.connectivity-service.enabled": false,
-    },
+    extraPrefsFirefox: FIREFOX_PREFS,
   });
 }
 

@@ -16,6 +16,7 @@ import { fileURLToPath } from "node:url";
 import pixelmatch from "pixelmatch";
 import { PNG } from "pngjs";
 import puppeteer from "puppeteer-core";
+import { CHROMIUM_ARGS, CHROMIUM_BIN } from "../support/browsers.mjs";
 import { startService as spawnService, stopChild } from "../support/processes.mjs";
 
 export const ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -57,18 +58,11 @@ export const VIEWPORT = { width: 1024, height: 768, deviceScaleFactor: 1 };
 /** Headless Chromium as in CI: fake devices granted without a prompt, no outside network. */
 export function launchBrowser() {
   return puppeteer.launch({
-    executablePath: process.env.CHROMIUM_BIN ?? "/usr/bin/chromium",
+    executablePath: CHROMIUM_BIN,
     headless: true,
     defaultViewport: VIEWPORT,
     args: [
-      // Chromium refuses its sandbox as root (CI containers).
-      "--no-sandbox",
-      "--use-fake-device-for-media-stream",
-      "--use-fake-ui-for-media-stream",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      "--autoplay-policy=no-user-gesture-required",
+      ...CHROMIUM_ARGS,
       "--disable-gpu",
       // Same glyph rasterisation on every run, whatever the host's settings.
       "--font-render-hinting=none",

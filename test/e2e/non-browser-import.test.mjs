@@ -20,7 +20,8 @@ describe("the bundle outside a browser", () => {
   });
 
   it("imports in Deno without throwing", async () => {
-    const script = `const m = await import(${JSON.stringify(pathToFileURL(bundle.pathname).href)});` +
+    const script =
+      `const m = await import(${JSON.stringify(pathToFileURL(bundle.pathname).href)});` +
       `console.log(typeof m.P2pStateChangeEvent);`;
     const { stdout } = await promisify(execFile)("deno", ["eval", script], { timeout: 30_000 });
     assert.equal(stdout.trim(), "function");
