@@ -123,6 +123,44 @@ describe("<p2p-call> media", () => {
     expect(alice.remoteStream?.getTracks() ?? []).to.have.length(0);
   });
 
+  it("accepting twice while the camera opens joins the first attempt", async () => {
+    const [alice, bob] = await mountCallers(url, ["alice", "bob"]);
+    await alice.call("bob");
+    await waitForState(bob, "ringing");
+    const errors = sinon.spy();
+    bob.addEventListener("p2p-error", errors);
+    const getUserMedia = sinon.spy(navigator.mediaDevices, "getUserMedia");
+
+    // A double click on Accept, or a click racing auto-answer.
+    await Promise.all([bob.accept(), bob.accept()]);
+
+    await Promise.all([waitForState(alice, "connected"), waitForState(bob, "connected")]);
+    expect(getUserMedia.callCount, "the camera is opened once").to.equal(1);
+    expect(errors.callCount, "no error reported").to.equal(0);
+  });
+
+  it("picking a camera after answering without one leaves the camera closed", async () => {
+    const [alice, bob] = await mountCallers(url, ["alice", "bob"]);
+    await alice.call("bob");
+    await waitForState(bob, "ringing");
+    await bob.accept({ video: false });
+    await Promise.all([waitForState(alice, "connected"), waitForState(bob, "connected")]);
+    await bob.updateComplete;
+    const picker = part<HTMLSelectElement>(bob, "camera-picker");
+    const camera = picker?.querySelector("option")?.value;
+    if (!picker || !camera) throw new Error("the camera picker lists no camera");
+    const getUserMedia = sinon.spy(navigator.mediaDevices, "getUserMedia");
+
+    picker.value = camera;
+    picker.dispatchEvent(new Event("change"));
+    await bob.updateComplete;
+
+    // No video sender exists to carry it: opening it would only light the camera.
+    expect(getUserMedia.callCount).to.equal(0);
+    expect(bob.localStream!.getVideoTracks()).to.have.length(0);
+    expect(bob.state).to.equal("connected");
+  });
+
   for (const name of ["NotFoundError", "NotReadableError", "OverconstrainedError"]) {
     it(`explains a ${name} from getUserMedia`, async () => {
       const [alice] = await mountCallers(url, ["alice", "bob"]);

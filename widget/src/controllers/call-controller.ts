@@ -90,6 +90,7 @@ export class CallController implements ReactiveController {
   readonly #parts: CallParts;
   readonly #settings: CallSettings;
   #callId = 0;
+  #accepting: { callId: number; done: Promise<void> } | null = null;
   /** The caller's offer while ringing; applied on accept (MDN's order). */
   #heldOffer: SessionDescription | null = null;
   /** Whether the peer has heard from us in this call (then it must hear the end too). */
@@ -169,7 +170,21 @@ export class CallController implements ReactiveController {
     this.#parts.peer.addStream(stream);
   }
 
-  async accept({ video = true, audio = true }: AcceptOptions = {}): Promise<void> {
+  /**
+   * Joins an accept() already in progress for the same call: a second click
+   * while the permission prompt is open (or a click racing auto-answer) would
+   * otherwise reopen the camera and abort the first attempt.
+   */
+  accept(options: AcceptOptions = {}): Promise<void> {
+    if (this.#accepting?.callId === this.#callId) return this.#accepting.done;
+    const done = this.#accept(options).finally(() => {
+      if (this.#accepting?.done === done) this.#accepting = null;
+    });
+    this.#accepting = { callId: this.#callId, done };
+    return done;
+  }
+
+  async #accept({ video = true, audio = true }: AcceptOptions = {}): Promise<void> {
     const offer = this.#heldOffer;
     if (this.state !== CallState.Ringing || !offer) throw invalidState("No incoming call.");
     const callId = this.#callId;
@@ -478,6 +493,10 @@ export class CallController implements ReactiveController {
 
   async #onAnswer(from: string, answer: SessionDescription): Promise<void> {
     if (!this.#isPeer(from) || this.state === CallState.Ringing) return;
+    // An answer with no offer of ours outstanding is stale (e.g. held by the
+    // service across a reload, or for a call hung up before a redial): applying
+    // it would throw InvalidStateError and fail a healthy call.
+    if (this.#parts.peer.connection?.signalingState !== "have-local-offer") return;
     const callId = this.#callId;
     // Move before applying it: ICE may connect while the answer's candidates
     // are still being added, and "connected" must not precede "connecting".
@@ -526,6 +545,7 @@ export class CallController implements ReactiveController {
   ): void {
     const event: CallEvent = { type: kind, reason };
     if (!nextState(this.state, event) || !this.peerName) return;
+    this.#parts.signaling.discardQueued(this.peerName);
     if (notify && this.#contacted) {
       this.#parts.signaling.send({ type: "hang-up", target: this.peerName, reason: notify });
     }

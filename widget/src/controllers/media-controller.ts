@@ -156,7 +156,10 @@ export class MediaController implements ReactiveController {
     saveDeviceChoice(kind, deviceId);
     this.#host.requestUpdate();
     const stream = this.stream;
-    if (!stream) return null;
+    // No track of this kind in the call (answered receive-only, or that device
+    // failed): there is no sender to swap into, so opening the device would
+    // only light the camera for nothing. The choice applies to the next call.
+    if (!stream || !this.#track(kind)) return null;
     const generation = this.#generation;
     // Open the new device before stopping the old one, so a failure leaves the
     // call as it was.

@@ -151,7 +151,8 @@ export class PeerController implements ReactiveController {
       // Implicit rollback: a polite side in have-local-offer rolls back here.
       await pc.setRemoteDescription(description);
     } finally {
-      this.#isSettingRemoteAnswerPending = false;
+      // A connection replaced meanwhile must not reset the new one's flags.
+      if (pc === this.#pc) this.#isSettingRemoteAnswerPending = false;
     }
     if (pc !== this.#pc) return false;
     await this.#flushCandidates(pc);
@@ -224,7 +225,7 @@ export class PeerController implements ReactiveController {
     } catch (error) {
       if (pc === this.#pc) this.#callbacks.onError("Could not create a call offer.", error);
     } finally {
-      this.#makingOffer = false;
+      if (pc === this.#pc) this.#makingOffer = false;
     }
   }
 

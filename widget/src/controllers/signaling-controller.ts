@@ -134,6 +134,17 @@ export class SignalingController implements ReactiveController {
     }
   }
 
+  /**
+   * Drops what is still queued for `target`: once a call has ended, its
+   * queued ICE-restart offer and candidates would reach the peer after the
+   * next registration and ring it for a call that no longer exists.
+   */
+  discardQueued(target: string): void {
+    this.#queue = this.#queue.filter((message) =>
+      !("target" in message) || message.target !== target
+    );
+  }
+
   #connect(): void {
     if (!this.#hostConnected || !this.#target.url || this.#socket) return;
     clearTimeout(this.#retryTimer);
