@@ -25,6 +25,11 @@ export type CallEvent =
   | { type: "end"; reason: EndReason }
   | { type: "fail"; reason: EndReason };
 
+/** Answered and not over: connecting, connected or reconnecting (a peer can be "away"). */
+export const isAnswered = (state: CallState): boolean =>
+  state === CallState.Connecting || state === CallState.Connected ||
+  state === CallState.Reconnecting;
+
 /** The state `event` leads to from `state`, or `null` if the move is not allowed. */
 export function nextState(state: CallState, event: CallEvent): CallState | null {
   switch (event.type) {
@@ -46,10 +51,7 @@ export function nextState(state: CallState, event: CallEvent): CallState | null 
     case "media-interrupted":
       return state === CallState.Connected ? CallState.Reconnecting : null;
     case "peer-away":
-      return state === CallState.Connecting || state === CallState.Connected ||
-          state === CallState.Reconnecting
-        ? CallState.Reconnecting
-        : null;
+      return isAnswered(state) ? CallState.Reconnecting : null;
     case "peer-back":
       return state === CallState.Reconnecting ? CallState.Connecting : null;
     case "end":

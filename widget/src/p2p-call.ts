@@ -375,7 +375,9 @@ export class P2pCall extends LitElement {
         super.connectedCallback();
         return;
       }
-      this.#engine?.call.leave();
+      // Before the controllers release the socket, so the peer hears the
+      // hang-up instead of waiting for ICE to time out.
+      this.#engine?.call.hangUp();
       this.closePrecheck();
       this.#debugPanel = null;
       super.disconnectedCallback();

@@ -1,6 +1,6 @@
 import type { ReactiveController, ReactiveControllerHost } from "lit";
 import { CallState, type EndReason, isInCall } from "../call-state.ts";
-import { type CallEvent, nextState } from "../call-transitions.ts";
+import { type CallEvent, isAnswered, nextState } from "../call-transitions.ts";
 import {
   P2pCallEndedEvent,
   P2pErrorEvent,
@@ -121,17 +121,7 @@ export class CallController implements ReactiveController {
 
   hostDisconnected(): void {
     globalThis.removeEventListener?.("pagehide", this.#onPageHide);
-    this.leave();
-  }
-
-  /**
-   * Ends any call because this side goes away. The element calls this before
-   * its controllers release the socket, so the peer hears the hang-up instead
-   * of waiting for ICE to time out.
-   */
-  leave(): void {
-    if (this.state === CallState.Ringing) this.decline();
-    else this.hangUp();
+    this.hangUp();
   }
 
   // ---- user actions ----------------------------------------------------------
@@ -152,7 +142,7 @@ export class CallController implements ReactiveController {
 
     const callId = this.#begin(name, "outgoing");
     this.#resumingCall = resume;
-    this.#parts.peer.open(this.#settings.rtcConfiguration(), own > name);
+    this.#openPeer(own, name);
     this.#move({ type: "dial" });
     this.#startRingTimer();
     let stream: MediaStream;
@@ -230,6 +220,7 @@ export class CallController implements ReactiveController {
     this.#finish("end", "declined", "local", "declined");
   }
 
+  /** Ends any call: declines a ringing one, hangs up an ongoing one, else does nothing. */
   hangUp(): void {
     if (this.state === CallState.Ringing) this.decline();
     else if (isInCall(this.state)) this.#finish("end", "hangup", "local", "hangup");
@@ -370,13 +361,12 @@ export class CallController implements ReactiveController {
   readonly #onPageHide = (event: Event): void => {
     const peer = this.peerName;
     const key = this.#parts.signaling.resumeKey;
-    const ongoing = this.state === CallState.Connecting || this.state === CallState.Connected ||
-      this.state === CallState.Reconnecting;
     if (
-      (event as PageTransitionEvent).persisted || !peer || !key || !ongoing || this.#peerAway ||
+      (event as PageTransitionEvent).persisted || !peer || !key || !isAnswered(this.state) ||
+      this.#peerAway ||
       !this.#parts.signaling.canResume
     ) {
-      this.leave();
+      this.hangUp();
       return;
     }
     // Storage first: it must not depend on the socket (Firefox, above).
@@ -393,15 +383,12 @@ export class CallController implements ReactiveController {
    * service's grace. Returns false when there is no call to keep.
    */
   #awaitPeer(): boolean {
-    const state = this.state;
-    const ongoing = state === CallState.Connecting || state === CallState.Connected ||
-      state === CallState.Reconnecting;
-    if (!ongoing) return false;
+    if (!isAnswered(this.state)) return false;
     this.#peerAway = true;
     clearTimeout(this.#connectTimer);
     clearTimeout(this.#awayTimer);
     this.#parts.peer.close();
-    if (state !== CallState.Reconnecting) this.#move({ type: "peer-away" });
+    if (this.state !== CallState.Reconnecting) this.#move({ type: "peer-away" });
     else this.#host.requestUpdate();
     const callId = this.#callId;
     const grace = this.#parts.signaling.resumeGraceMs || DEFAULT_RESUME_GRACE;
@@ -418,7 +405,7 @@ export class CallController implements ReactiveController {
     this.#peerAway = false;
     clearTimeout(this.#awayTimer);
     const callId = this.#callId;
-    this.#parts.peer.open(this.#settings.rtcConfiguration(), own > from);
+    this.#openPeer(own, from);
     this.#move({ type: "peer-back" });
     this.#startConnectTimer();
     try {
@@ -484,7 +471,7 @@ export class CallController implements ReactiveController {
     this.#begin(from, "incoming");
     this.#contacted = true;
     this.#heldOffer = offer;
-    this.#parts.peer.open(this.#settings.rtcConfiguration(), own > from);
+    this.#openPeer(own, from);
     this.#move({ type: "incoming" });
     this.#startRingTimer();
     this.#settings.dispatch(new P2pIncomingCallEvent(from));
@@ -509,6 +496,11 @@ export class CallController implements ReactiveController {
     } catch (error) {
       if (callId === this.#callId) this.#peerFailure("The answer could not be applied.", error);
     }
+  }
+
+  /** A fresh connection for a call with `peer`; the lexically larger name is the polite side. */
+  #openPeer(own: string, peer: string): void {
+    this.#parts.peer.open(this.#settings.rtcConfiguration(), own > peer);
   }
 
   #isPeer(name: string): boolean {
