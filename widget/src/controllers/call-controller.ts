@@ -328,16 +328,11 @@ export class CallController implements ReactiveController {
   }
 
   onServiceError(error: ErrorMessage): void {
-    if (error.code === "unknown-target" && error.target === this.peerName && this.#peerAway) {
-      this.#peerLost();
-      return;
-    }
-    if (
-      error.code === "unknown-target" && error.target === this.peerName &&
-      this.state === CallState.Calling
-    ) {
-      this.#finish("end", "unreachable", "remote", null);
-      return;
+    if (error.code === "unknown-target" && error.target === this.peerName) {
+      if (this.#peerAway) return this.#peerLost();
+      if (this.state === CallState.Calling) {
+        return this.#finish("end", "unreachable", "remote", null);
+      }
     }
     this.#settings.dispatch(new P2pErrorEvent("signaling", error.message, error));
   }
