@@ -15,7 +15,10 @@ export class MicMeter {
   constructor(stream: MediaStream) {
     this.#context = new AudioContext();
     this.#analyser = this.#context.createAnalyser();
-    this.#analyser.fftSize = 1024;
+    // ~170 ms at 48 kHz: longer than the 100 ms between samples, so no sound
+    // falls between two of them (a 1024-sample window missed short sounds,
+    // e.g. the beeps of Chromium's fake microphone, most of the time).
+    this.#analyser.fftSize = 8192;
     this.#samples = new Float32Array(this.#analyser.fftSize);
     this.#context.createMediaStreamSource(stream).connect(this.#analyser);
     // Created outside a user gesture (e.g. from a script), the context starts
@@ -23,13 +26,15 @@ export class MicMeter {
     void this.#context.resume().catch(() => {});
   }
 
-  /** Measures the last ~20 ms: the RMS amplitude, scaled so that speech fills the meter. */
+  /**
+   * Measures the last ~170 ms: the peak amplitude, which a short sound in a
+   * long window does not dilute the way an average would.
+   */
   sample(): number {
     this.#analyser.getFloatTimeDomainData(this.#samples);
-    let sum = 0;
-    for (const value of this.#samples) sum += value * value;
-    const rms = Math.sqrt(sum / this.#samples.length);
-    this.level = Math.min(1, rms * 4);
+    let peak = 0;
+    for (const value of this.#samples) peak = Math.max(peak, Math.abs(value));
+    this.level = Math.min(1, peak * 2);
     this.peak = Math.max(this.peak, this.level);
     return this.level;
   }
