@@ -1,7 +1,7 @@
 import { expect, fixture, html, waitUntil } from "@open-wc/testing";
 import sinon from "sinon";
 import { CallState, type EndReason } from "../../widget/src/call-state.ts";
-import { describeCall } from "../../widget/src/labels-ko.ts";
+import { describeCall, describeLobby } from "../../widget/src/labels-ko.ts";
 import { englishLabels, formatLabel, labelLanguage } from "../../widget/src/labels.ts";
 import type { P2pCall } from "../../widget/src/p2p-call.ts";
 import {
@@ -205,14 +205,15 @@ describe("labels", () => {
       endReason: null,
       endedBy: null,
       endedFrom: null,
-      signaling: "online" as const,
-      name: "alice",
     };
     const sentences = [
-      ...Object.values(CallState).map((state) => describeCall({ ...base, state })),
-      ...(["offline", "connecting", "reconnecting"] as const).map((signaling) =>
-        describeCall({ ...base, state: CallState.Idle, signaling })
+      ...Object.values(CallState).flatMap((state) =>
+        state === CallState.Idle ? [] : [describeCall({ ...base, state })]
       ),
+      ...(["offline", "connecting", "reconnecting", "online"] as const).flatMap((signaling) => [
+        describeLobby(signaling, "alice"),
+        describeLobby(signaling, null),
+      ]),
       ...reasons.flatMap((endReason) =>
         (["local", "remote"] as const).map((endedBy) =>
           describeCall({ ...base, state: CallState.Ended, endReason, endedBy })

@@ -1,8 +1,10 @@
 import { expect } from "@open-wc/testing";
 import { backoffDelay } from "../../widget/src/backoff.ts";
 import type { CallState, EndReason } from "../../widget/src/call-state.ts";
+import { describeLobby } from "../../widget/src/lobby-text.ts";
 import { describeMediaError } from "../../widget/src/media-errors.ts";
 import { parseServerMessage } from "../../widget/src/protocol.ts";
+import { checkRelay } from "../../widget/src/relay-messages.ts";
 import { resolveSignalingUrl } from "../../widget/src/signaling-url.ts";
 import { describeCall, describeEnd, formatDuration } from "../../widget/src/status-text.ts";
 
@@ -34,43 +36,20 @@ describe("resolveSignalingUrl", () => {
 });
 
 describe("parseServerMessage", () => {
-  it("accepts the MDN vocabulary", () => {
-    const offer = parseServerMessage(JSON.stringify({
-      type: "video-offer",
-      name: "bob",
-      target: "alice",
-      sdp: { type: "offer", sdp: "v=0" },
-    }));
-    expect(offer).to.deep.equal({
+  it("hands relayed call messages on unchecked, to the call engine", () => {
+    const frame = { type: "video-offer", name: "bob", target: "alice", sdp: 42 };
+    expect(parseServerMessage(JSON.stringify(frame))).to.deep.equal({
       ok: true,
-      message: {
-        type: "video-offer",
-        name: "bob",
-        target: "alice",
-        sdp: { type: "offer", sdp: "v=0" },
-      },
+      message: { type: "video-offer", frame },
     });
-    const hangUp = parseServerMessage('{"type":"hang-up","name":"bob","target":null}');
-    expect(hangUp).to.deep.equal({
-      ok: true,
-      message: { type: "hang-up", name: "bob", reason: undefined },
-    });
-  });
-
-  it("accepts an SDP string from older clients", () => {
-    const answer = parseServerMessage(
-      '{"type":"video-answer","name":"b","target":"a","sdp":"v=0"}',
-    );
-    expect(answer.ok && answer.message).to.deep.include({ sdp: { type: "answer", sdp: "v=0" } });
   });
 
   it("ignores chat and unknown types, and flags malformed frames", () => {
     expect(parseServerMessage('{"type":"message","text":"hi","name":"x"}'))
       .to.deep.equal({ ok: false, ignored: true });
     expect(parseServerMessage("not json")).to.include({ ok: false, ignored: false });
-    expect(parseServerMessage('{"type":"video-offer","name":"b","sdp":42}'))
-      .to.include({ ok: false, ignored: false });
-    expect(parseServerMessage('{"type":"new-ice-candidate","name":"b","candidate":5}'))
+    expect(parseServerMessage('{"id":3}')).to.include({ ok: false, ignored: false });
+    expect(parseServerMessage('{"type":"userlist","users":"bob"}'))
       .to.include({ ok: false, ignored: false });
   });
 
@@ -84,6 +63,57 @@ describe("parseServerMessage", () => {
       protocol: undefined,
       iceServers: [{ urls: "turn:t.example", username: "u", credential: "c" }],
     });
+  });
+});
+
+describe("checkRelay", () => {
+  const check = (json: string) => {
+    const frame = JSON.parse(json);
+    return checkRelay({ type: frame.type, frame });
+  };
+
+  it("accepts the MDN vocabulary", () => {
+    expect(check(JSON.stringify({
+      type: "video-offer",
+      name: "bob",
+      target: "alice",
+      sdp: { type: "offer", sdp: "v=0" },
+    }))).to.deep.equal({
+      ok: true,
+      message: {
+        type: "video-offer",
+        name: "bob",
+        target: "alice",
+        sdp: { type: "offer", sdp: "v=0" },
+      },
+    });
+    expect(check('{"type":"hang-up","name":"bob","target":null}')).to.deep.equal({
+      ok: true,
+      message: { type: "hang-up", name: "bob", reason: undefined },
+    });
+  });
+
+  it("keeps known hang-up reasons and drops unknown ones", () => {
+    const reason = (value: unknown) => {
+      const result = check(JSON.stringify({ type: "hang-up", name: "b", reason: value }));
+      return result.ok && result.message.type === "hang-up" ? result.message.reason : "rejected";
+    };
+    expect(["busy", "declined", "timeout", "toString", 3].map(reason))
+      .to.deep.equal(["busy", "declined", "timeout", undefined, undefined]);
+  });
+
+  it("accepts an SDP string from older clients", () => {
+    const answer = check('{"type":"video-answer","name":"b","target":"a","sdp":"v=0"}');
+    expect(answer.ok && answer.message).to.deep.include({ sdp: { type: "answer", sdp: "v=0" } });
+  });
+
+  it("flags malformed call messages", () => {
+    expect(check('{"type":"video-offer","name":"b","sdp":42}'))
+      .to.deep.equal({ ok: false, problem: "video-offer without a usable sdp" });
+    expect(check('{"type":"new-ice-candidate","name":"b","candidate":5}'))
+      .to.deep.equal({ ok: false, problem: "new-ice-candidate with a malformed candidate" });
+    expect(check('{"type":"hang-up"}'))
+      .to.deep.equal({ ok: false, problem: "hang-up without a sender" });
   });
 });
 
@@ -106,18 +136,24 @@ describe("status text", () => {
     expect(end("media", "local")).to.contain("the camera or microphone is unavailable");
   });
 
-  it("describes the idle state by the signaling status", () => {
+  it("describes every call state", () => {
     const base = {
-      state: "idle",
-      peer: null,
+      peer: "bob",
       direction: "outgoing",
       endReason: null,
       endedBy: null,
       endedFrom: null,
-      name: "alice",
     } as const;
-    expect(describeCall({ ...base, signaling: "reconnecting" })).to.contain("Reconnecting");
-    expect(describeCall({ ...base, signaling: "online" })).to.contain("Ready");
+    expect(describeCall({ ...base, state: "calling" })).to.equal("Calling bob…");
+    expect(describeCall({ ...base, state: "ringing" })).to.equal("bob is calling you.");
+    expect(describeCall({ ...base, state: "reconnecting" })).to.contain("Reconnecting");
+    expect(describeCall({ ...base, state: "ended" })).to.equal("Call ended.");
+  });
+
+  it("describes the lobby (no call) by the signaling status", () => {
+    expect(describeLobby("reconnecting", "alice")).to.contain("Reconnecting");
+    expect(describeLobby("online", "alice")).to.contain("Ready");
+    expect(describeLobby("online", null)).to.equal("Enter your name to join.");
   });
 
   it("formats durations", () => {

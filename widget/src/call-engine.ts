@@ -14,14 +14,20 @@ import { PeerController } from "./controllers/peer-controller.ts";
 import type { SignalingController } from "./controllers/signaling-controller.ts";
 import { canChooseSpeaker, PlaybackController } from "./controllers/playback-controller.ts";
 import { ChatController, MAX_CHAT_LENGTH } from "./controllers/chat-controller.ts";
+import { ClockController } from "./controllers/clock-controller.ts";
 import type { QualityController } from "./controllers/quality-controller.ts";
 import type { ScreenShareController } from "./controllers/screen-share-controller.ts";
 import type { PickerKind } from "./device-memory.ts";
 import type { DiagnosticEntry } from "./diagnostics-log.ts";
 import { P2pChatMessageEvent, type P2pErrorKind, P2pQualityEvent } from "./events.ts";
-import type { RenderLabels } from "./labels.ts";
+import { englishCallLabels } from "./call-labels.ts";
+import type { CallRenderLabels, RenderLabels } from "./labels.ts";
 import type { LazyModule } from "./lazy.ts";
 import type { P2pCall } from "./p2p-call.ts";
+import type { UncheckedRelay } from "./protocol.ts";
+import { checkRelay } from "./relay-messages.ts";
+import { type CallSummary, describeCall, formatDuration } from "./status-text.ts";
+import { SupportTools } from "./support-tools.ts";
 
 /**
  * `formatLabel` (labels.ts) for one placeholder. Not imported from the core:
@@ -34,6 +40,8 @@ const fill = (template: string, key: string, value: string | number): string =>
 export interface EngineHooks {
   signaling: SignalingController;
   report(kind: P2pErrorKind, message: string, cause?: unknown): void;
+  /** A frame from the service that does not follow the protocol. */
+  reportProtocolError(problem: string): void;
   /** Runs a UI action; a rejection becomes a `p2p-error`. */
   run(action: () => Promise<void>): void;
   addStyles(styles: CSSResult): void;
@@ -47,8 +55,10 @@ export interface EngineHooks {
   log(kind: DiagnosticEntry["kind"], text: string): void;
   rtcConfiguration(): RTCConfiguration;
   ringTimeout(): number;
-  /** A camera or microphone was picked (the pre-call check previews it). */
-  onDevicePicked(): void;
+  /** The signaling service's URL, as the element resolved it. */
+  signalingUrl(): string | null;
+  /** The element's recent history (diagnostics-log.ts), for the debug report. */
+  diagnostics(): readonly DiagnosticEntry[];
 }
 
 /** The call's controllers and controls, added to the element once this chunk has loaded. */
@@ -58,9 +68,13 @@ export class CallEngine {
   readonly call: CallController;
   readonly playback: PlaybackController;
   readonly chat: ChatController;
+  /** The pre-call check and the debug report. */
+  readonly tools: SupportTools;
   quality: QualityController | null = null;
   screen: ScreenShareController | null = null;
   #qualityOpen = false;
+  /** Ticks the call timer. */
+  readonly #clock: ClockController;
   readonly #host: P2pCall;
   readonly #hooks: EngineHooks;
   // Lazily loaded features (lazy.ts); a failed import is retried on next use.
@@ -128,13 +142,44 @@ export class CallEngine {
         onError: (message, cause) => report("media", message, cause),
       });
     });
+    this.#clock = new ClockController(host);
+    this.tools = new SupportTools(host, hooks, this.media);
     hooks.addStyles(callStyles);
     this.media.setMuted(host.muted);
     this.media.setCameraOff(host.cameraOff);
   }
 
+  /** A call message from another member: checked here, then handed to the call. */
+  onRelay(relay: UncheckedRelay): void {
+    const checked = checkRelay(relay);
+    if (checked.ok) this.call.onRelay(checked.message);
+    else this.#hooks.reportProtocolError(checked.problem);
+  }
+
+  /** The English call sentences of the status line (other languages bring their own). */
+  readonly describeInEnglish = describeCall;
+
+  /** What the status line says of the current or last call; `null`: no call yet (idle). */
+  summary(): CallSummary | null {
+    const call = this.call;
+    const state = call.state;
+    if (state === CallState.Idle) return null;
+    return {
+      state,
+      peer: call.peerName,
+      direction: call.direction,
+      endReason: call.endReason,
+      endedBy: call.endedBy,
+      endedFrom: call.endedFrom,
+    };
+  }
+
   /** Before each update of the element. */
   willUpdate(): void {
+    const state = this.#host.state;
+    this.#clock.run(state === CallState.Connected || state === CallState.Reconnecting);
+    // A call needs the camera the check is previewing.
+    if (isInCall(state)) this.tools.closePrecheck();
     // Quality, screen share and the video buttons (panels/in-call.ts). Not
     // essential: a failed import leaves them out, a later update retries.
     if (this.#host.state === CallState.Connected) void this.#inCall.load().catch(() => {});
@@ -165,7 +210,7 @@ export class CallEngine {
     }
     void this.call.switchDevice(kind, deviceId);
     // The check previews what the next call will use (the choice is stored synchronously).
-    this.#hooks.onDevicePicked();
+    this.tools.restartPrecheck();
   };
 
   readonly #onShareClick = (): void => {
@@ -184,12 +229,86 @@ export class CallEngine {
     this.#host.renderRoot.querySelector<HTMLInputElement>("#chat-input")?.focus();
   };
 
+  /** After each update of the element: the videos show the current streams. */
+  updated(): void {
+    const remote = this.#video("remote");
+    this.#setSource(remote, this.peer.remoteStream);
+    this.#setSource(this.#video("local"), this.media.stream);
+    this.playback.sync(remote, this.peer.remoteStream, this.media.selectedDevice("audiooutput"));
+  }
+
+  #video(name: "remote" | "local"): HTMLVideoElement | null {
+    return this.#host.renderRoot.querySelector<HTMLVideoElement>(`.${name}`);
+  }
+
+  /**
+   * Shows `stream` in a video. Re-setting srcObject, even to the same stream,
+   * reloads the media element (HTML spec; Chromium aborts a pending play()
+   * and restarts): compare first, as Lit's `live` directive would.
+   */
+  #setSource(video: HTMLVideoElement | null, stream: MediaStream | null): void {
+    if (video && video.srcObject !== stream) video.srcObject = stream;
+  }
+
   // ---- render --------------------------------------------------------------------------------
 
+  #wordsFor: RenderLabels | null = null;
+  #mergedWords: CallRenderLabels | null = null;
+
+  /** The element's labels with the call's English words filled in (the last merge is kept). */
+  #words(page: RenderLabels): CallRenderLabels {
+    if (page !== this.#wordsFor || !this.#mergedWords) {
+      this.#wordsFor = page;
+      this.#mergedWords = { ...englishCallLabels, ...page };
+    }
+    return this.#mergedWords;
+  }
+
+  /** Inside the stage: the two videos, what shows while there is no remote video, their buttons. */
+  renderStage(page: RenderLabels): TemplateResult {
+    const text = this.#words(page);
+    const host = this.#host;
+    const local = this.media.stream;
+    const remote = this.peer.remoteStream;
+    const peer = host.peer;
+    return html`
+      <video
+        part="remote-video"
+        class="remote"
+        aria-label=${peer ? fill(text.videoFrom, "name", peer) : text.remoteVideo}
+        autoplay
+        playsinline
+        ?hidden=${!remote}
+        @enterpictureinpicture=${() => host.requestUpdate()}
+        @leavepictureinpicture=${() => host.requestUpdate()}
+      ></video>
+      ${remote
+        ? nothing
+        : html`<div class="placeholder">${isInCall(host.state) ? peer : text.noCall}</div>`}
+      <video
+        part="local-video"
+        class="local"
+        aria-label=${text.localVideo}
+        autoplay
+        playsinline
+        muted
+        .muted=${true}
+        ?hidden=${!local || local.getVideoTracks().length === 0}
+      ></video>
+      ${remote ? this.#renderViewControls(this.#video("remote"), text) : nothing}
+      ${this.playback.blocked
+        ? html`
+          <button part="autoplay-button" class="autoplay primary"
+            @click=${() => void host.resumePlayback()}>Click to hear the call</button>
+        `
+        : nothing}
+    `;
+  }
+
   /** The buttons over the remote video, once their chunk has loaded. */
-  renderViewControls(
+  #renderViewControls(
     video: HTMLVideoElement | null,
-    labels: RenderLabels,
+    labels: CallRenderLabels,
   ): TemplateResult | typeof nothing {
     return this.#inCall.module?.renderViewControls({
       video,
@@ -198,11 +317,30 @@ export class CallEngine {
     }) ?? nothing;
   }
 
-  /** The quality indicator beside the status line, once its chunk has loaded. */
-  renderQualityButton(text: RenderLabels): TemplateResult | typeof nothing {
+  /** Beside the status line: the call timer, and the quality indicator once its chunk has loaded. */
+  renderStatusExtras(page: RenderLabels): TemplateResult | typeof nothing {
+    const text = this.#words(page);
+    const connectedAt = this.call.connectedAt;
+    if (!isInCall(this.#host.state)) return nothing;
+    return html`
+      ${connectedAt === null ? nothing : html`
+        <span part="timer" class="timer" role="timer" aria-label=${text.callDuration}
+        >${formatDuration(Date.now() - connectedAt)}</span>
+      `}
+      ${this.#renderQualityButton(text)}
+    `;
+  }
+
+  /** The last media or peer problem, for the user. */
+  renderProblem(): TemplateResult | typeof nothing {
+    const problem = this.call.problem;
+    return problem ? html`<p part="error" class="error" role="alert">${problem}</p>` : nothing;
+  }
+
+  #renderQualityButton(text: CallRenderLabels): TemplateResult | typeof nothing {
     const sample = this.quality?.sample;
     const module = this.#inCall.module;
-    if (!sample || !module || !isInCall(this.#host.state)) return nothing;
+    if (!sample || !module) return nothing;
     return module.renderQualityButton({
       sample,
       open: this.#qualityOpen,
@@ -215,7 +353,8 @@ export class CallEngine {
   }
 
   /** The controls that fit the state: the incoming prompt, the call controls, or none. */
-  renderActions(text: RenderLabels): TemplateResult {
+  renderActions(page: RenderLabels): TemplateResult {
+    const text = this.#words(page);
     const host = this.#host;
     const stream = this.media.stream;
     const run = this.#hooks.run;
@@ -271,12 +410,10 @@ export class CallEngine {
   }
 
   /** The camera, microphone and speaker selects, while a call or the pre-call check holds media. */
-  renderDevicePickers(
-    labels: RenderLabels,
-    precheckOpen: boolean,
-  ): TemplateResult | typeof nothing {
+  renderDevicePickers(page: RenderLabels): TemplateResult | typeof nothing {
+    const labels = this.#words(page);
     const media = this.media;
-    if (!media.stream && !precheckOpen) return nothing;
+    if (!media.stream && !this.tools.precheckOpen) return nothing;
     const picker = (kind: PickerKind, label: string, part: string) => {
       if (kind === "audiooutput" && !canChooseSpeaker()) return nothing;
       const devices = media.devices.filter((device) => device.kind === kind);
@@ -307,7 +444,7 @@ export class CallEngine {
     `;
   }
 
-  #renderShareButton(text: RenderLabels): TemplateResult | typeof nothing {
+  #renderShareButton(text: CallRenderLabels): TemplateResult | typeof nothing {
     // Mobile browsers have no screen capture.
     if (!navigator.mediaDevices?.getDisplayMedia) return nothing;
     return html`
@@ -320,7 +457,7 @@ export class CallEngine {
     `;
   }
 
-  #renderChatButton(text: RenderLabels): TemplateResult | typeof nothing {
+  #renderChatButton(text: CallRenderLabels): TemplateResult | typeof nothing {
     // Until the peer's hello arrives; never for a peer without chat (MDN's client).
     if (!this.chat.available) return nothing;
     const { unread, open } = this.chat;
@@ -338,7 +475,8 @@ export class CallEngine {
   }
 
   /** The open panels of the call, once their chunks have loaded. */
-  renderPanels(text: RenderLabels): TemplateResult {
+  renderPanels(page: RenderLabels): TemplateResult {
+    const text = this.#words(page);
     const sample = this.quality?.sample;
     const quality = this.#inCall.module;
     const chat = this.#chatPanel.module;

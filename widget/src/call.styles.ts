@@ -1,14 +1,46 @@
 import { css } from "lit";
 
 /**
- * Styles of what only a call shows (the incoming prompt, the call controls,
- * the device pickers, the timer, the error line, the unread count): they
+ * Styles of what only a call shows (the videos, the incoming prompt, the call
+ * controls, the device pickers, the timer, the error line, the unread count): they
  * come with the call engine's chunk (call-engine.ts). Every rule here is
  * more specific than, or unrelated to, the element's own (p2p-call.styles.ts),
  * so being added after them changes nothing. The lazily loaded panels bring
  * their own styles with their chunks (panels/*.ts).
  */
 export const callStyles = css`
+  .remote {
+    width: 100%;
+    height: 100%;
+    object-fit: cover;
+    display: block;
+  }
+
+  .placeholder {
+    position: absolute;
+    inset: 0;
+    display: grid;
+    place-items: center;
+    color: #cbd5e1;
+    font-size: 1.1em;
+    text-align: center;
+    padding: 1em;
+  }
+
+  .local {
+    position: absolute;
+    right: 8px;
+    bottom: 8px;
+    width: 26%;
+    aspect-ratio: 4 / 3;
+    object-fit: cover;
+    border-radius: 8px;
+    border: 2px solid rgb(255 255 255 / 0.8);
+    background: #1e293b;
+    /* A mirror image is what people expect from their own preview. */
+    transform: scaleX(-1);
+  }
+
   .timer {
     font-variant-numeric: tabular-nums;
     color: var(--_text-muted);

@@ -10,6 +10,7 @@
  * the core's call-state.ts from here would split it into a chunk of its own.
  */
 import type { P2pCallLabels } from "./labels.ts";
+import type { SignalingStatus } from "./events.ts";
 import type { CallSummary, EndSummary } from "./status-text.ts";
 
 export const labels: P2pCallLabels = {
@@ -101,27 +102,28 @@ function describeEnd({ reason, by, direction, peer, endedFrom }: EndSummary): st
   }
 }
 
-/** The status line in Korean; the same cases as `describeCall` in status-text.ts. */
+/** The status line in Korean without a call; the same cases as lobby-text.ts. */
+export function describeLobby(status: SignalingStatus, name: string | null): string {
+  switch (status) {
+    case "offline":
+      return "오프라인입니다.";
+    case "connecting":
+      return "통화 서비스에 연결하는 중…";
+    case "reconnecting":
+      return "통화 서비스에 연결할 수 없습니다. 다시 연결하는 중…";
+    case "online":
+      return name ? "준비되었습니다. 통화할 사람을 선택하세요." : "참여하려면 이름을 입력하세요.";
+    default: {
+      const unhandled: never = status;
+      return String(unhandled);
+    }
+  }
+}
+
+/** The status line in Korean during and after a call; the same cases as status-text.ts. */
 export function describeCall(call: CallSummary): string {
   const peer = call.peer ?? "";
   switch (call.state) {
-    case "idle":
-      switch (call.signaling) {
-        case "offline":
-          return "오프라인입니다.";
-        case "connecting":
-          return "통화 서비스에 연결하는 중…";
-        case "reconnecting":
-          return "통화 서비스에 연결할 수 없습니다. 다시 연결하는 중…";
-        case "online":
-          return call.name
-            ? "준비되었습니다. 통화할 사람을 선택하세요."
-            : "참여하려면 이름을 입력하세요.";
-        default: {
-          const unhandled: never = call.signaling;
-          return String(unhandled);
-        }
-      }
     case "calling":
       return `${peer}님에게 전화하는 중…`;
     case "ringing":

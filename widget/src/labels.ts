@@ -1,6 +1,7 @@
 /**
- * The words of the element's controls. English ships in the core bundle,
- * except the words of the lazily loaded panels, which come with them;
+ * The words of the element's controls. English ships in the core bundle for
+ * what shows without a call; the call's words come with the call engine
+ * (call-labels.ts) and the lazily loaded panels' with each panel;
  * other languages are separate modules loaded when `lang` asks for them
  * (see controllers/labels-controller.ts). A page replaces any of them with
  * the `labels` property, merged over the table of the current language.
@@ -8,6 +9,7 @@
  * `{name}`, `{count}`, `{level}` are placeholders filled in by `formatLabel`,
  * so a translation may move them where its grammar wants them.
  */
+import type { englishCallLabels } from "./call-labels.ts";
 import type { englishChatLabels } from "./panels/chat-panel.ts";
 import type { englishQualityLabels } from "./panels/quality-panel.ts";
 import type { englishViewLabels } from "./panels/view-controls.ts";
@@ -21,29 +23,10 @@ export const englishLabels = {
   serviceReconnecting: "Call service: reconnecting",
   nameLabel: "Your name",
   join: "Join",
-  remoteVideo: "Remote video",
-  videoFrom: "Video from {name}",
-  localVideo: "Your camera preview",
-  callDuration: "Call duration",
-  noCall: "No call",
-  incomingCall: "Incoming call",
-  incomingFrom: "Incoming call from {name}",
-  accept: "Accept",
-  acceptAudio: "Answer without camera",
-  decline: "Decline",
-  callControls: "Call controls",
-  mute: "Mute",
-  cameraOff: "Camera off",
-  hangUp: "Hang up",
-  camera: "Camera",
-  microphone: "Microphone",
   roomHeading: "In this room",
   emptyRoom: "No one else is here yet.",
   call: "Call",
   callUser: "Call {name}",
-  shareScreen: "Share screen",
-  chat: "Chat",
-  chatUnread: "Chat, {count} unread",
 };
 
 type Words<T> = { [K in keyof T]: string };
@@ -53,14 +36,21 @@ export type P2pCallPanelLabels = Words<
   typeof englishChatLabels & typeof englishQualityLabels & typeof englishViewLabels
 >;
 
+/** The labels of what only a call shows (call-labels.ts). */
+export type CallLabels = Words<typeof englishCallLabels>;
+
 /** Every label of the element; `labels` takes any subset of it. */
-export type P2pCallLabels = Words<typeof englishLabels> & P2pCallPanelLabels;
+export type P2pCallLabels = Words<typeof englishLabels> & CallLabels & P2pCallPanelLabels;
 
 /**
- * What the element renders with: every core label, and the panel labels the
- * language or the page gave (each panel fills the rest with its English).
+ * What the element renders with: every label of the core, and the call and
+ * panel labels the language or the page gave (the call engine and each panel
+ * fill the rest with their English).
  */
-export type RenderLabels = Words<typeof englishLabels> & Partial<P2pCallPanelLabels>;
+export type RenderLabels = Words<typeof englishLabels> & Partial<CallLabels & P2pCallPanelLabels>;
+
+/** What the call engine and the panels render with: the call's labels are all there. */
+export type CallRenderLabels = RenderLabels & CallLabels;
 
 /** Languages with a built-in table; anything else falls back to English. */
 export type LabelLanguage = "en" | "ko";

@@ -93,38 +93,6 @@ export const styles = css`
     background: var(--_video-background);
   }
 
-  .remote {
-    width: 100%;
-    height: 100%;
-    object-fit: cover;
-    display: block;
-  }
-
-  .placeholder {
-    position: absolute;
-    inset: 0;
-    display: grid;
-    place-items: center;
-    color: #cbd5e1;
-    font-size: 1.1em;
-    text-align: center;
-    padding: 1em;
-  }
-
-  .local {
-    position: absolute;
-    right: 8px;
-    bottom: 8px;
-    width: 26%;
-    aspect-ratio: 4 / 3;
-    object-fit: cover;
-    border-radius: 8px;
-    border: 2px solid rgb(255 255 255 / 0.8);
-    background: #1e293b;
-    /* A mirror image is what people expect from their own preview. */
-    transform: scaleX(-1);
-  }
-
   .status-bar {
     display: flex;
     align-items: baseline;

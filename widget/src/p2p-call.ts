@@ -2,15 +2,9 @@ import { html, LitElement, nothing, type PropertyValues, type TemplateResult } f
 import { CallState, type EndReason, isInCall } from "./call-state.ts";
 import type { AcceptOptions } from "./controllers/call-controller.ts";
 import type { CallEngine } from "./call-engine.ts";
-import { ClockController } from "./controllers/clock-controller.ts";
 import { SignalingController } from "./controllers/signaling-controller.ts";
-import type { DebugPanel, DebugSnapshot } from "./debug-report.ts";
 import { DiagnosticsLog } from "./diagnostics-log.ts";
-import type {
-  PrecheckController,
-  PrecheckOptions,
-  PrecheckResult,
-} from "./precheck/precheck-controller.ts";
+import type { PrecheckOptions, PrecheckResult } from "./precheck/precheck-controller.ts";
 import { LabelsController } from "./controllers/labels-controller.ts";
 import { formatLabel, type P2pCallLabels } from "./labels.ts";
 import { addStyles, LazyModule } from "./lazy.ts";
@@ -24,7 +18,6 @@ import {
 } from "./events.ts";
 import { styles } from "./p2p-call.styles.ts";
 import { resolveSignalingUrl } from "./signaling-url.ts";
-import { formatDuration } from "./status-text.ts";
 
 /** Parses the `ice-servers` attribute; `null` marks invalid JSON (reported, then ignored). */
 const iceServersConverter = {
@@ -183,14 +176,13 @@ export class P2pCall extends LitElement {
   // ---- controllers -------------------------------------------------------------
 
   readonly #signaling: SignalingController = new SignalingController(this, {
-    onRelay: (message) => this.#withEngine((engine) => engine.call.onRelay(message)),
+    onRelay: (relay) => this.#withEngine((engine) => engine.onRelay(relay)),
     onUsers: (users) => {
       this.#withEngine((engine) => engine.call.onUsers(users));
       this.dispatchEvent(new P2pUserListEvent(this.users));
     },
     onServiceError: (error) => this.#withEngine((engine) => engine.call.onServiceError(error)),
-    onProtocolError: (problem) =>
-      this.#reportError("protocol", `The call service sent an unusable message: ${problem}.`),
+    onProtocolError: (problem) => this.#reportProtocolError(problem),
     onStatus: (status) => this.dispatchEvent(new P2pSignalingChangeEvent(status)),
     onResumed: (ok) => this.#withEngine((engine) => engine.call.onResumed(ok)),
   });
@@ -203,6 +195,7 @@ export class P2pCall extends LitElement {
     const engine = new module.CallEngine(this, {
       signaling: this.#signaling,
       report: (kind, message, cause) => this.#reportError(kind, message, cause),
+      reportProtocolError: (problem) => this.#reportProtocolError(problem),
       run: (action) => this.#run(action),
       addStyles: (styles) => this.#addStyles(styles),
       lazy: (load, onLoad) => new LazyModule(this, load, onLoad),
@@ -212,9 +205,8 @@ export class P2pCall extends LitElement {
         Number.isFinite(this.ringTimeout) && this.ringTimeout > 0
           ? this.ringTimeout
           : DEFAULT_RING_TIMEOUT,
-      onDevicePicked: () => {
-        if (this.#precheck) void this.#precheck.start();
-      },
+      signalingUrl: () => resolveSignalingUrl(this.signaling, location.href),
+      diagnostics: () => this.#diagnostics.entries,
     });
     this.#engine = engine;
     // What the service sent meanwhile, in order.
@@ -225,24 +217,10 @@ export class P2pCall extends LitElement {
   readonly #lateStyles: Parameters<typeof addStyles>[1][] = [];
   /** Service messages for the engine that arrived before it loaded. */
   readonly #pending: ((engine: CallEngine) => void)[] = [];
-  readonly #clock = new ClockController(this);
   /** Whether a control in the shadow root had focus when the running update began. */
   #hadFocus = false;
   readonly #labels = new LabelsController(this, () => this.labels);
   readonly #diagnostics = new DiagnosticsLog(this);
-  // Lazily loaded features (lazy.ts); a failed import is retried on next use.
-  readonly #precheckModule = new LazyModule(
-    this,
-    () => import("./precheck/precheck-controller.ts"),
-    (module) => this.#addStyles(module.styles),
-  );
-  readonly #debugModule = new LazyModule(
-    this,
-    () => import("./debug-report.ts"),
-    (module) => this.#addStyles(module.styles),
-  );
-  #precheck: PrecheckController | null = null;
-  #debugPanel: DebugPanel | null = null;
   /** Whether the controllers hold their resources (see #settle). */
   #attached = false;
   #settling = false;
@@ -378,8 +356,7 @@ export class P2pCall extends LitElement {
       // Before the controllers release the socket, so the peer hears the
       // hang-up instead of waiting for ICE to time out.
       this.#engine?.call.hangUp();
-      this.closePrecheck();
-      this.#debugPanel = null;
+      this.#engine?.tools.close();
       super.disconnectedCallback();
     });
   }
@@ -398,11 +375,6 @@ export class P2pCall extends LitElement {
     if (changed.has("iceServers") && this.iceServers === null) {
       this.#reportError("peer", "The ice-servers attribute is not a JSON array; it is ignored.");
     }
-    this.#clock.run(
-      this.state === CallState.Connected || this.state === CallState.Reconnecting,
-    );
-    // A call needs the camera the check is previewing.
-    if (isInCall(this.state)) this.closePrecheck();
     this.#engine?.willUpdate();
   }
 
@@ -412,14 +384,7 @@ export class P2pCall extends LitElement {
     // once answered, Hang up once ended): a keyboard user goes on from the
     // control that matters now, not from the top of the page.
     if (this.#hadFocus && !this.shadowRoot?.activeElement) this.#focusMainControl();
-    this.#setSource(".remote", this.remoteStream);
-    this.#setSource(".local", this.localStream);
-    const engine = this.#engine;
-    engine?.playback.sync(
-      this.#remoteVideo(),
-      engine.peer.remoteStream,
-      engine.media.selectedDevice("audiooutput"),
-    );
+    this.#engine?.updated();
   }
 
   protected override firstUpdated(): void {
@@ -462,53 +427,19 @@ export class P2pCall extends LitElement {
   };
 
   readonly #onPrecheckClick = (): void => {
-    if (this.#precheck) this.closePrecheck();
-    else {
-      void this.precheck().catch((error: unknown) =>
-        this.#reportError("signaling", "The check could not be loaded.", error)
-      );
-    }
+    this.#loadEngine().then(
+      (engine) => engine.tools.togglePrecheck(),
+      (error: unknown) => this.#reportError("signaling", "The check could not be loaded.", error),
+    );
   };
 
-  readonly #onDebugClick = async (): Promise<void> => {
-    if (this.#debugPanel) {
-      this.#debugPanel = null;
-      this.requestUpdate();
-      return;
-    }
-    try {
-      const module = await this.#debugModule.load();
-      const text = await module.buildDebugReport(this.#debugSnapshot());
-      const panel = new module.DebugPanel(this, text, () => {
-        this.#debugPanel = null;
-        this.requestUpdate();
-      });
-      this.#debugPanel = panel;
-      this.requestUpdate();
-      await panel.copy();
-    } catch (error) {
-      this.#reportError("signaling", "The debug report could not be loaded.", error);
-    }
+  readonly #onDebugClick = (): void => {
+    this.#loadEngine().then(
+      (engine) => engine.tools.toggleDebugReport(),
+      (error: unknown) =>
+        this.#reportError("signaling", "The debug report could not be loaded.", error),
+    );
   };
-
-  #debugSnapshot(): DebugSnapshot {
-    const configuration = this.#rtcConfiguration();
-    return {
-      state: this.state,
-      endReason: this.endReason,
-      signalingStatus: this.#signaling.status,
-      signalingUrl: resolveSignalingUrl(this.signaling, location.href),
-      registered: this.#signaling.registeredName !== null,
-      peerConnection: this.peerConnection,
-      localStream: this.localStream,
-      remoteStream: this.remoteStream,
-      iceServers: configuration.iceServers ?? [],
-      iceTransportPolicy: configuration.iceTransportPolicy ?? "all",
-      playbackBlocked: this.playbackBlocked,
-      devices: this.#engine?.media.devices ?? [],
-      log: this.#diagnostics.entries,
-    };
-  }
 
   /**
    * Runs a UI action. Expected failures are shown by the call itself; what
@@ -528,18 +459,8 @@ export class P2pCall extends LitElement {
     else this.#lateStyles.push(styles);
   }
 
-  /**
-   * Shows `stream` in a video. Re-setting srcObject, even to the same stream,
-   * reloads the media element (HTML spec; Chromium aborts a pending play()
-   * and restarts): compare first, as Lit's `live` directive would.
-   */
-  #setSource(selector: string, stream: MediaStream | null): void {
-    const video = this.renderRoot.querySelector<HTMLVideoElement>(selector);
-    if (video && video.srcObject !== stream) video.srcObject = stream;
-  }
-
-  #remoteVideo(): HTMLVideoElement | null {
-    return this.renderRoot.querySelector<HTMLVideoElement>(".remote");
+  #reportProtocolError(problem: string): void {
+    this.#reportError("protocol", `The call service sent an unusable message: ${problem}.`);
   }
 
   #reportError(kind: P2pErrorKind, message: string, cause?: unknown): void {
@@ -626,29 +547,12 @@ export class P2pCall extends LitElement {
    */
   async precheck(options: PrecheckOptions = {}): Promise<PrecheckResult> {
     if (isInCall(this.state)) throw new DOMException("A call is in progress.", "InvalidStateError");
-    const [module, { media }] = await Promise.all([
-      this.#precheckModule.load(),
-      this.#loadEngine(),
-    ]);
-    if (isInCall(this.state)) throw new DOMException("A call is in progress.", "InvalidStateError");
-    this.#precheck ??= new module.PrecheckController(this, {
-      open: (request) => media.open(request),
-      signalingStatus: () => this.#signaling.status,
-      iceServers: () => this.#rtcConfiguration().iceServers ?? [],
-      onDevicesChanged: () => void media.refreshDevices(),
-      onClose: () => this.closePrecheck(),
-    });
-    return this.#precheck.start(options);
+    return (this.#engine ?? await this.#loadEngine()).tools.precheck(options);
   }
 
   /** Closes the pre-call check and releases its camera and microphone. No-op if it is closed. */
   closePrecheck(): void {
-    const precheck = this.#precheck;
-    if (!precheck) return;
-    this.#precheck = null;
-    precheck.stop();
-    this.removeController(precheck);
-    this.requestUpdate();
+    this.#engine?.tools.closePrecheck();
   }
 
   /**
@@ -657,17 +561,13 @@ export class P2pCall extends LitElement {
    * holds no SDP, no ICE candidates and no credentials.
    */
   async debugReport(): Promise<string> {
-    const module = await this.#debugModule.load();
-    return module.buildDebugReport(this.#debugSnapshot());
+    return (this.#engine ?? await this.#loadEngine()).tools.debugReport();
   }
 
   // ---- render --------------------------------------------------------------------------------
 
   protected override render(): TemplateResult {
     const engine = this.#engine;
-    const call = engine?.call;
-    const local = this.localStream;
-    const remote = this.remoteStream;
     const registered = this.#signaling.registeredName;
     const text = this.#labels.labels;
     const service = {
@@ -676,6 +576,10 @@ export class P2pCall extends LitElement {
       online: text.serviceOnline,
       reconnecting: text.serviceReconnecting,
     }[this.#signaling.status];
+    const summary = engine?.summary();
+    const status = summary && engine
+      ? this.#labels.describeCall(summary, engine.describeInEnglish)
+      : this.#labels.describeLobby(this.#signaling.status, registered);
     return html`
       <div part="base" class="base">
         <div part="header" class="header">
@@ -693,85 +597,20 @@ export class P2pCall extends LitElement {
           </span>
         </div>
         ${this.name.trim() ? nothing : this.#renderNameForm()}
-        <div part="stage" class="stage">
-          <video
-            part="remote-video"
-            class="remote"
-            aria-label=${this.peer
-              ? formatLabel(text.videoFrom, { name: this.peer })
-              : text.remoteVideo}
-            autoplay
-            playsinline
-            ?hidden=${!remote}
-            @enterpictureinpicture=${() => this.requestUpdate()}
-            @leavepictureinpicture=${() => this.requestUpdate()}
-          ></video>
-          ${remote ? nothing : html`<div class="placeholder">${this.#placeholderText()}</div>`}
-          <video
-            part="local-video"
-            class="local"
-            aria-label=${text.localVideo}
-            autoplay
-            playsinline
-            muted
-            .muted=${true}
-            ?hidden=${!local || local.getVideoTracks().length === 0}
-          ></video>
-          ${remote && engine ? engine.renderViewControls(this.#remoteVideo(), text) : nothing}
-          ${this.playbackBlocked
-            ? html`
-              <button part="autoplay-button" class="autoplay primary"
-                @click=${() => void this.resumePlayback()}>Click to hear the call</button>
-            `
-            : nothing}
-        </div>
+        <div part="stage" class="stage">${engine?.renderStage(text) ?? nothing}</div>
         <div class="status-bar">
-          <p part="status" class="status" role="status" aria-live="polite">
-            ${this.#labels.describeCall({
-              state: this.state,
-              peer: this.peer,
-              direction: call?.direction ?? "outgoing",
-              endReason: this.endReason,
-              endedBy: call?.endedBy ?? null,
-              endedFrom: call?.endedFrom ?? null,
-              signaling: this.#signaling.status,
-              name: registered,
-            })}
-          </p>
-          ${call?.connectedAt != null && isInCall(this.state)
-            ? html`
-              <span part="timer" class="timer" role="timer" aria-label=${text.callDuration}
-              >${formatDuration(Date.now() - call.connectedAt)}</span>
-            `
-            : nothing}
-          ${engine?.renderQualityButton(text) ?? nothing}
+          <p part="status" class="status" role="status" aria-live="polite">${status}</p>
+          ${engine?.renderStatusExtras(text) ?? nothing}
         </div>
-        ${call?.problem
-          ? html`<p part="error" class="error" role="alert">${call.problem}</p>`
-          : nothing}
+        ${engine?.renderProblem() ?? nothing}
         ${engine?.renderActions(text) ??
           html`<div class="toolbar"><slot name="actions"></slot></div>`}
         ${engine && isInCall(this.state) ? engine.renderPanels(text) : nothing}
-        ${engine?.renderDevicePickers(text, this.#precheck !== null) ?? nothing}
+        ${engine?.renderDevicePickers(text) ?? nothing}
         ${this.#renderUserList()}
         ${this.#renderTools()}
       </div>
     `;
-  }
-
-  #placeholderText(): string {
-    switch (this.state) {
-      case CallState.Calling:
-      case CallState.Ringing:
-      case CallState.Connecting:
-      case CallState.Reconnecting:
-      case CallState.Connected:
-        return this.peer ?? "";
-      case CallState.Idle:
-      case CallState.Ended:
-      case CallState.Failed:
-        return this.#labels.labels.noCall;
-    }
   }
 
   /** Hang up during a call, Accept while ringing, else the first call button or the name field. */
@@ -796,26 +635,25 @@ export class P2pCall extends LitElement {
     `;
   }
 
-  /** The pre-call check and the debug report: their buttons, and their panels once loaded. */
+  /** The pre-call check and the debug report: their buttons, and their panels once open. */
   #renderTools(): TemplateResult {
-    const inCall = isInCall(this.state);
+    const tools = this.#engine?.tools;
     return html`
       <div part="tools" class="toolbar">
-        ${inCall ? nothing : html`
+        ${isInCall(this.state) ? nothing : html`
           <button
             part="precheck-button"
-            aria-expanded=${this.#precheck ? "true" : "false"}
+            aria-expanded=${tools?.precheckOpen ? "true" : "false"}
             @click=${this.#onPrecheckClick}
           >Check camera &amp; network</button>
         `}
         <button
           part="debug-button"
-          aria-expanded=${this.#debugPanel ? "true" : "false"}
+          aria-expanded=${tools?.debugReportOpen ? "true" : "false"}
           @click=${this.#onDebugClick}
         >Debug report</button>
       </div>
-      ${this.#precheck?.render() ?? nothing}
-      ${this.#debugPanel?.render() ?? nothing}
+      ${tools?.render() ?? nothing}
     `;
   }
 

@@ -1,22 +1,21 @@
 /**
- * The sentences the status line shows. Pure functions, so every state and
+ * The English sentences the status line shows during and after a call
+ * (without a call it is lobby-text.ts). Pure functions, so every state and
  * end reason has a tested wording and a new reason cannot be forgotten
- * (the switches are exhaustive).
+ * (the switches are exhaustive). They come with the call engine's chunk:
+ * only a call needs them.
  */
 import { CallState, type EndReason } from "./call-state.ts";
-import type { SignalingStatus } from "./events.ts";
 
 export interface CallSummary {
-  state: CallState;
+  /** Any state but idle: without a call the status line is lobby-text.ts's. */
+  state: Exclude<CallState, typeof CallState.Idle>;
   peer: string | null;
   direction: "outgoing" | "incoming";
   endReason: EndReason | null;
   endedBy: "local" | "remote" | null;
   /** The state the last call was in when it ended. */
   endedFrom: CallState | null;
-  signaling: SignalingStatus;
-  /** Own registered name; `null` while the element waits for one. */
-  name: string | null;
 }
 
 export interface EndSummary {
@@ -54,29 +53,10 @@ export function describeEnd({ reason, by, direction, peer, endedFrom }: EndSumma
   }
 }
 
-function describeSignaling(status: SignalingStatus, name: string | null): string {
-  switch (status) {
-    case "offline":
-      return "Offline.";
-    case "connecting":
-      return "Connecting to the call service…";
-    case "reconnecting":
-      return "Call service unreachable. Reconnecting…";
-    case "online":
-      return name ? "Ready. Choose someone to call." : "Enter your name to join.";
-    default: {
-      const unhandled: never = status;
-      return String(unhandled);
-    }
-  }
-}
-
-/** The status line for the whole element. */
+/** The status line during and after a call. */
 export function describeCall(call: CallSummary): string {
   const peer = call.peer ?? "";
   switch (call.state) {
-    case CallState.Idle:
-      return describeSignaling(call.signaling, call.name);
     case CallState.Calling:
       return `Calling ${peer}…`;
     case CallState.Ringing:

@@ -6,18 +6,26 @@ import {
   type P2pCallLabels,
   type RenderLabels,
 } from "../labels.ts";
-import { type CallSummary, describeCall } from "../status-text.ts";
+import type { SignalingStatus } from "../events.ts";
+import { describeLobby } from "../lobby-text.ts";
+import type { CallSummary } from "../status-text.ts";
 
 /** What a language module provides (labels-ko.ts is one). */
 export interface LanguagePack {
   labels: RenderLabels;
+  /** The status line without a call. */
+  describeLobby(signaling: SignalingStatus, name: string | null): string;
+  /** The status line during and after a call. */
   describeCall(call: CallSummary): string;
 }
 
-const english: LanguagePack = { labels: englishLabels, describeCall };
+/** English but its call sentences, which come with the call engine (status-text.ts). */
+const english = { labels: englishLabels, describeLobby };
+
+type OtherLanguage = Exclude<LabelLanguage, "en">;
 
 /** Non-English tables are separate chunks: a page only downloads the language it uses. */
-const loaders: Record<Exclude<LabelLanguage, "en">, () => Promise<LanguagePack>> = {
+const loaders: Record<OtherLanguage, () => Promise<LanguagePack>> = {
   ko: () => import("../labels-ko.ts"),
 };
 
@@ -45,8 +53,8 @@ export class LabelsController implements ReactiveController {
 
   readonly #host: ReactiveControllerHost & Element;
   readonly #overrides: () => Partial<P2pCallLabels> | null | undefined;
-  readonly #packs: Partial<Record<LabelLanguage, LanguagePack>> = { en: english };
-  readonly #loading = new Set<LabelLanguage>();
+  readonly #packs: Partial<Record<OtherLanguage, LanguagePack>> = {};
+  readonly #loading = new Set<OtherLanguage>();
   #observer: MutationObserver | null = null;
 
   constructor(
@@ -87,13 +95,21 @@ export class LabelsController implements ReactiveController {
     return merged as RenderLabels;
   }
 
-  /** The status line in the current language. */
-  describeCall(call: CallSummary): string {
-    return this.#pack().describeCall(call);
+  /** The status line without a call, in the current language. */
+  describeLobby(signaling: SignalingStatus, name: string | null): string {
+    return this.#pack().describeLobby(signaling, name);
   }
 
-  #pack(): LanguagePack {
-    return this.#packs[this.language] ?? english;
+  /**
+   * The status line during and after a call, in the current language;
+   * `describeInEnglish` is the call engine's (status-text.ts).
+   */
+  describeCall(call: CallSummary, describeInEnglish: (call: CallSummary) => string): string {
+    return (this.#pack().describeCall ?? describeInEnglish)(call);
+  }
+
+  #pack(): typeof english & Partial<LanguagePack> {
+    return (this.language !== "en" && this.#packs[this.language]) || english;
   }
 
   #resolve(): void {

@@ -10,6 +10,7 @@ import {
   parseServerMessage,
   type RelayedMessage,
   SUBPROTOCOL,
+  type UncheckedRelay,
   type VideoAnswerMessage,
   type VideoOfferMessage,
 } from "../protocol.ts";
@@ -23,8 +24,8 @@ export type ReceivedRelay =
   | (HangUpMessage & { name: string });
 
 export interface SignalingCallbacks {
-  /** A call message from another member of the room. */
-  onRelay(message: ReceivedRelay): void;
+  /** A call message from another member of the room, to be checked (relay-messages.ts). */
+  onRelay(relay: UncheckedRelay): void;
   /** The room's member list changed (full list, own name included). */
   onUsers(users: readonly string[]): void;
   /** The service reported an `error` frame. */
@@ -260,7 +261,7 @@ export class SignalingController implements ReactiveController {
       case "video-answer":
       case "new-ice-candidate":
       case "hang-up":
-        this.#callbacks.onRelay(message as ReceivedRelay);
+        this.#callbacks.onRelay(message);
         break;
       default: {
         const unhandled: never = message;

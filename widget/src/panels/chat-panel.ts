@@ -4,7 +4,7 @@
  */
 import { css, html, nothing, type TemplateResult } from "lit";
 import type { ChatMessage } from "../controllers/chat-controller.ts";
-import type { RenderLabels } from "../labels.ts";
+import type { CallRenderLabels } from "../labels.ts";
 
 /** This panel's words in English (labels.ts has the rest). */
 export const englishChatLabels = {
@@ -22,7 +22,7 @@ export interface ChatPanelView {
   peer: string;
   /** Longest message the controller sends (longer ones are cut). */
   maxLength: number;
-  labels: RenderLabels;
+  labels: CallRenderLabels;
   /** Sends; `false` leaves the text in the field. */
   send(text: string): boolean;
 }

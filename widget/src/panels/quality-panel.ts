@@ -3,7 +3,7 @@
  * details panel it opens. Part of the in-call chunk (in-call.ts).
  */
 import { css, html, nothing, type TemplateResult } from "lit";
-import type { RenderLabels } from "../labels.ts";
+import type { CallRenderLabels } from "../labels.ts";
 import type { QualitySample } from "../quality-stats.ts";
 
 /** The indicator's and panel's words in English (labels.ts has the rest). */
@@ -34,7 +34,7 @@ export interface QualityButtonView {
   sample: QualitySample;
   /** Whether the details panel is open. */
   open: boolean;
-  labels: RenderLabels;
+  labels: CallRenderLabels;
   toggle(): void;
 }
 
@@ -61,7 +61,7 @@ export function renderQualityButton(view: QualityButtonView): TemplateResult {
   `;
 }
 
-export function renderQualityPanel(sample: QualitySample, words: RenderLabels): TemplateResult {
+export function renderQualityPanel(sample: QualitySample, words: CallRenderLabels): TemplateResult {
   const labels = { ...englishQualityLabels, ...words };
   const rows: [string, string][] = [
     [labels.roundTrip, sample.roundTripTime === null ? UNKNOWN : `${sample.roundTripTime} ms`],

@@ -4,7 +4,7 @@
  * in-call chunk (in-call.ts).
  */
 import { css, html, nothing, type TemplateResult } from "lit";
-import type { RenderLabels } from "../labels.ts";
+import type { CallRenderLabels } from "../labels.ts";
 import {
   canFullscreen,
   canPictureInPicture,
@@ -21,7 +21,7 @@ export const englishViewLabels = {
 
 export interface ViewControlsView {
   video: HTMLVideoElement | null;
-  labels: RenderLabels;
+  labels: CallRenderLabels;
   /** The browser refused (e.g. no user activation left, or the video has no frames yet). */
   onError(message: string, cause: unknown): void;
 }

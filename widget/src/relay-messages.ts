@@ -1,0 +1,111 @@
+/**
+ * Checks the call messages another member relayed (offer, answer, candidate,
+ * hang-up): untrusted frames become typed messages here, in the call
+ * engine's chunk, since only a call needs them. The element's own service
+ * messages are checked in protocol.ts.
+ */
+import type { ReceivedRelay } from "./controllers/signaling-controller.ts";
+import type {
+  HangUpReason,
+  IceCandidate,
+  Json,
+  SessionDescription,
+  UncheckedRelay,
+} from "./protocol.ts";
+
+export type RelayCheck =
+  | { ok: true; message: ReceivedRelay }
+  | { ok: false; problem: string };
+
+// Also in protocol.ts: a module both import would become one more chunk to load first.
+const isObject = (value: unknown): value is Json =>
+  typeof value === "object" && value !== null && !Array.isArray(value);
+
+const isString = (value: unknown): value is string => typeof value === "string";
+
+const problem = (text: string): RelayCheck => ({ ok: false, problem: text });
+
+/**
+ * HANG_UP_REASONS of signaling/protocol.ts as a set the compiler checks
+ * against it (a missing or extra reason does not type-check): importing the
+ * service's module here too would split it into a chunk of its own.
+ */
+const HANG_UP_REASON: Record<HangUpReason, true> = {
+  hangup: true,
+  declined: true,
+  busy: true,
+  failed: true,
+  timeout: true,
+};
+const isHangUpReason = (value: unknown): value is HangUpReason =>
+  isString(value) && Object.hasOwn(HANG_UP_REASON, value);
+
+/**
+ * Accepts `{type, sdp}` objects and, for older MDN-style clients, a bare SDP
+ * string whose type follows from the message type.
+ */
+function parseDescription(value: unknown, type: "offer" | "answer"): SessionDescription | null {
+  if (isString(value)) return { type, sdp: value };
+  if (isObject(value) && value.type === type && isString(value.sdp)) {
+    return { type, sdp: value.sdp };
+  }
+  return null;
+}
+
+function parseCandidate(value: unknown): IceCandidate | null | undefined {
+  if (value === null || value === undefined) return null;
+  if (!isObject(value) || !isString(value.candidate)) return undefined;
+  return {
+    candidate: value.candidate,
+    sdpMid: isString(value.sdpMid) ? value.sdpMid : null,
+    sdpMLineIndex: typeof value.sdpMLineIndex === "number" ? value.sdpMLineIndex : null,
+    usernameFragment: isString(value.usernameFragment) ? value.usernameFragment : null,
+  };
+}
+
+/** The single validation point for relayed call messages. Never throws. */
+export function checkRelay({ type, frame: data }: UncheckedRelay): RelayCheck {
+  switch (type) {
+    case "video-offer":
+    case "video-answer": {
+      if (!isString(data.name)) return problem(`${type} without a sender`);
+      const sdp = parseDescription(data.sdp, type === "video-offer" ? "offer" : "answer");
+      if (!sdp) return problem(`${type} without a usable sdp`);
+      const base = { name: data.name, target: String(data.target), sdp };
+      if (type === "video-answer") {
+        return { ok: true, message: { type: "video-answer", ...base } };
+      }
+      // A caller back from a reload marks its offer (issue 6).
+      const resume = data.resume === true ? { resume: true } : {};
+      return { ok: true, message: { type: "video-offer", ...base, ...resume } };
+    }
+    case "new-ice-candidate": {
+      if (!isString(data.name)) return problem("new-ice-candidate without a sender");
+      const candidate = parseCandidate(data.candidate);
+      if (candidate === undefined) return problem("new-ice-candidate with a malformed candidate");
+      return {
+        ok: true,
+        message: {
+          type: "new-ice-candidate",
+          name: data.name,
+          target: String(data.target),
+          candidate,
+        },
+      };
+    }
+    case "hang-up": {
+      if (!isString(data.name)) return problem("hang-up without a sender");
+      const reason = isHangUpReason(data.reason) ? data.reason : undefined;
+      return {
+        ok: true,
+        message: {
+          type: "hang-up",
+          name: data.name,
+          reason,
+          // The sender reloads and will call again (issue 6).
+          ...(data.resume === true ? { resume: true } : {}),
+        },
+      };
+    }
+  }
+}

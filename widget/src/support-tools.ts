@@ -1,0 +1,158 @@
+/**
+ * The pre-call check and the debug report as the element offers them: the
+ * panels its tools row and its API open. Part of the call engine's chunk,
+ * since the check previews through the call's media; the code of each panel
+ * loads on first use.
+ */
+import { html, type TemplateResult } from "lit";
+import type { EngineHooks } from "./call-engine.ts";
+import { isInCall } from "./call-state.ts";
+import type { MediaController } from "./controllers/media-controller.ts";
+import type { DebugPanel, DebugSnapshot } from "./debug-report.ts";
+import type { LazyModule } from "./lazy.ts";
+import type { P2pCall } from "./p2p-call.ts";
+import type {
+  PrecheckController,
+  PrecheckOptions,
+  PrecheckResult,
+} from "./precheck/precheck-controller.ts";
+
+export class SupportTools {
+  readonly #host: P2pCall;
+  readonly #hooks: EngineHooks;
+  readonly #media: MediaController;
+  readonly #precheckModule: LazyModule<typeof import("./precheck/precheck-controller.ts")>;
+  readonly #debugModule: LazyModule<typeof import("./debug-report.ts")>;
+  #precheck: PrecheckController | null = null;
+  #debugPanel: DebugPanel | null = null;
+
+  constructor(host: P2pCall, hooks: EngineHooks, media: MediaController) {
+    this.#host = host;
+    this.#hooks = hooks;
+    this.#media = media;
+    this.#precheckModule = hooks.lazy(
+      () => import("./precheck/precheck-controller.ts"),
+      (module) => hooks.addStyles(module.styles),
+    );
+    this.#debugModule = hooks.lazy(
+      () => import("./debug-report.ts"),
+      (module) => hooks.addStyles(module.styles),
+    );
+  }
+
+  get precheckOpen(): boolean {
+    return this.#precheck !== null;
+  }
+
+  get debugReportOpen(): boolean {
+    return this.#debugPanel !== null;
+  }
+
+  /** See `P2pCall.precheck`. */
+  async precheck(options: PrecheckOptions): Promise<PrecheckResult> {
+    const host = this.#host;
+    const inCall = () => {
+      if (isInCall(host.state)) {
+        throw new DOMException("A call is in progress.", "InvalidStateError");
+      }
+    };
+    inCall();
+    const module = await this.#precheckModule.load();
+    inCall();
+    const media = this.#media;
+    this.#precheck ??= new module.PrecheckController(host, {
+      open: (request) => media.open(request),
+      signalingStatus: () => this.#hooks.signaling.status,
+      iceServers: () => this.#hooks.rtcConfiguration().iceServers ?? [],
+      onDevicesChanged: () => void media.refreshDevices(),
+      onClose: () => this.closePrecheck(),
+    });
+    return this.#precheck.start(options);
+  }
+
+  /** Runs an open check again, e.g. with the camera or microphone just picked. */
+  restartPrecheck(): void {
+    if (this.#precheck) void this.#precheck.start();
+  }
+
+  /** See `P2pCall.closePrecheck`. */
+  closePrecheck(): void {
+    const precheck = this.#precheck;
+    if (!precheck) return;
+    this.#precheck = null;
+    precheck.stop();
+    this.#host.removeController(precheck);
+    this.#host.requestUpdate();
+  }
+
+  /** The check's button: opens it, or closes it if open. */
+  togglePrecheck(): void {
+    if (this.#precheck) this.closePrecheck();
+    else {
+      void this.precheck({}).catch((error: unknown) =>
+        this.#hooks.report("signaling", "The check could not be loaded.", error)
+      );
+    }
+  }
+
+  /** The debug report's button: shows the report and copies it, or closes it if shown. */
+  async toggleDebugReport(): Promise<void> {
+    const host = this.#host;
+    if (this.#debugPanel) {
+      this.#debugPanel = null;
+      host.requestUpdate();
+      return;
+    }
+    try {
+      const module = await this.#debugModule.load();
+      const text = await module.buildDebugReport(this.#debugSnapshot());
+      const panel = new module.DebugPanel(host, text, () => {
+        this.#debugPanel = null;
+        host.requestUpdate();
+      });
+      this.#debugPanel = panel;
+      host.requestUpdate();
+      await panel.copy();
+    } catch (error) {
+      this.#hooks.report("signaling", "The debug report could not be loaded.", error);
+    }
+  }
+
+  /** See `P2pCall.debugReport`. */
+  async debugReport(): Promise<string> {
+    const module = await this.#debugModule.load();
+    return module.buildDebugReport(this.#debugSnapshot());
+  }
+
+  /** Closes both panels (the element left the page). */
+  close(): void {
+    this.closePrecheck();
+    this.#debugPanel = null;
+  }
+
+  /** The open panels. */
+  render(): TemplateResult {
+    return html`${this.#precheck?.render()}${this.#debugPanel?.render()}`;
+  }
+
+  #debugSnapshot(): DebugSnapshot {
+    const host = this.#host;
+    const hooks = this.#hooks;
+    const configuration = hooks.rtcConfiguration();
+    return {
+      state: host.state,
+      endReason: host.endReason,
+      signalingStatus: hooks.signaling.status,
+      signalingUrl: hooks.signalingUrl(),
+      registered: hooks.signaling.registeredName !== null,
+      peerConnection: host.peerConnection,
+      localStream: host.localStream,
+      remoteStream: host.remoteStream,
+      iceServers: configuration.iceServers ?? [],
+      iceTransportPolicy: configuration.iceTransportPolicy ?? "all",
+      playbackBlocked: host.playbackBlocked,
+      devices: this.#media.devices,
+      log: hooks.diagnostics(),
+    };
+  }
+}
