@@ -21,6 +21,12 @@ export interface Limits {
   ratePerSecond: number;
   /** Messages a socket may send at once before the sustained rate applies. */
   rateBurst: number;
+  /**
+   * Bytes the service may hold for one socket that its client has not read
+   * yet (`WebSocket.bufferedAmount`); a socket that falls further behind is
+   * closed with 1013. 0 turns the limit off.
+   */
+  maxBufferedBytes: number;
 }
 
 export interface Config {
@@ -105,6 +111,7 @@ export function defaultConfig(): Config {
       maxRoomLength: 64,
       ratePerSecond: 50,
       rateBurst: 200,
+      maxBufferedBytes: 1024 * 1024,
     },
     idleTimeoutSeconds: 30,
     userlistDelayMs: 15,
@@ -294,6 +301,12 @@ const OPTIONS: Option[] = [
     apply: (c, raw, source) => c.limits.rateBurst = integer(raw, source, 1),
   },
   {
+    flag: "max-buffered-bytes",
+    env: ["P2P_MAX_BUFFERED_BYTES"],
+    help: "unread bytes held for a socket before it is closed, 0 = no limit (default 1048576)",
+    apply: (c, raw, source) => c.limits.maxBufferedBytes = integer(raw, source, 0),
+  },
+  {
     flag: "idle-timeout",
     env: ["P2P_IDLE_TIMEOUT"],
     help: "seconds without a pong before a socket is dropped, 0 = never (default 30)",
@@ -436,6 +449,15 @@ export function parseConfig(args: readonly string[], env: Env): Config {
   }
 
   resolveTurn(config, pending.turn);
+  const { maxBufferedBytes, maxFrameBytes } = config.limits;
+  if (maxBufferedBytes > 0 && maxBufferedBytes < 2 * maxFrameBytes) {
+    // A burst of relays is counted before any of it is written: with less
+    // room than that, a client that reads fine would be closed.
+    throw new ConfigError(
+      `--max-buffered-bytes (P2P_MAX_BUFFERED_BYTES) must be 0 or at least twice ` +
+        `--max-frame-bytes (${2 * maxFrameBytes}), got ${maxBufferedBytes}`,
+    );
+  }
   const roomProblem = describeNameProblem(config.defaultRoom, config.limits.maxRoomLength);
   if (roomProblem) throw new ConfigError(`the default room (--room, P2P_ROOM) ${roomProblem}`);
   return config;

@@ -94,8 +94,10 @@ export interface Hub {
   /**
    * Delivers `frame` from registered `sender` to the socket `peer` if it is
    * still in the sender's room (whatever its name now); drops it otherwise.
+   * Resolves false when it was dropped, true when it was delivered or handed
+   * to another instance (which drops it if the peer is gone there).
    */
-  relayToPeer(sender: Member, peer: PeerRef, frame: string, type: string): Promise<void>;
+  relayToPeer(sender: Member, peer: PeerRef, frame: string, type: string): Promise<boolean>;
   /** Sends `frame` to every member of the registered `sender`'s room, sender included. */
   broadcast(sender: Member, frame: string): Promise<void>;
   stats(): HubStats;

@@ -126,15 +126,14 @@ export class InMemoryHub implements Hub {
     return Promise.resolve({ id: String(recipient.id), name: target });
   }
 
-  relayToPeer(sender: Member, peer: PeerRef, frame: string, type: string): Promise<void> {
+  relayToPeer(sender: Member, peer: PeerRef, frame: string, type: string): Promise<boolean> {
     const from = this.#registrations.get(sender.id);
     // By any id it had: the peer may have resumed on a new socket since.
     const to = this.#registrations.get(Number(peer.id));
     // The peer left or moved away: there is no call to end.
-    if (from && to && to.room === from.room) {
-      to.member.deliver(frame, type, { id: String(sender.id), name: from.name });
-    }
-    return Promise.resolve();
+    if (!from || !to || to.room !== from.room) return Promise.resolve(false);
+    to.member.deliver(frame, type, { id: String(sender.id), name: from.name });
+    return Promise.resolve(true);
   }
 
   broadcast(sender: Member, frame: string): Promise<void> {

@@ -358,15 +358,17 @@ export class RedisHub implements Hub {
     return typeof value === "string" ? { id: addressOfValue(value), name: target } : undefined;
   }
 
-  async relayToPeer(sender: Member, peer: PeerRef, frame: string, type: string): Promise<void> {
+  async relayToPeer(sender: Member, peer: PeerRef, frame: string, type: string): Promise<boolean> {
     const from = this.#members.get(sender.id);
-    if (!from) return;
+    if (!from) return false;
     const header: RelayHeader = { room: from.room, name: null, type, from: this.#peerRef(from) };
     const { instance, socket } = parseAddress(peer.id);
     if (instance === this.instanceId) return this.#deliverTo(socket, header, frame);
+    // Whether the peer is still there is for its instance to find out.
     await this.#call(() =>
       this.#redis.commands.publish(instanceChannel(instance), encodeRelay(peer.id, header, frame))
     );
+    return true;
   }
 
   async broadcast(sender: Member, frame: string): Promise<void> {
@@ -550,7 +552,10 @@ export class RedisHub implements Hub {
       type: "error",
       from: { id: "", name: fromName },
     };
-    if (instance === this.instanceId) return this.#deliverTo(socket, header, frame);
+    if (instance === this.instanceId) {
+      this.#deliverTo(socket, header, frame);
+      return;
+    }
     try {
       await this.#redis.commands.publish(
         instanceChannel(instance),
@@ -606,24 +611,27 @@ export class RedisHub implements Hub {
     this.#deliverTo(envelope.socket, envelope.header, envelope.frame);
   };
 
-  /** Delivers a relayed frame if its recipient is still where the sender saw it. */
-  #deliverTo(socket: number, header: RelayHeader, frame: string): void {
+  /**
+   * Delivers a relayed frame if its recipient is still where the sender saw
+   * it; false if it was dropped.
+   */
+  #deliverTo(socket: number, header: RelayHeader, frame: string): boolean {
     const recipient = this.#members.get(socket);
     if (!recipient) {
       // Sent to a name this socket took over a moment ago: kept until the
       // frames handed over by the old holder are out.
       const handover = this.#handovers.get(socket);
-      if (handover?.room === header.room && header.type !== "error") {
-        handover.early.push({ frame, type: header.type, from: header.from });
-      }
-      return;
+      if (handover?.room !== header.room || header.type === "error") return false;
+      handover.early.push({ frame, type: header.type, from: header.from });
+      return true;
     }
-    if (recipient.room !== header.room) return;
-    if (header.name !== null && recipient.name !== header.name) return;
+    if (recipient.room !== header.room) return false;
+    if (header.name !== null && recipient.name !== header.name) return false;
     // Only the service relays errors (clients may not send the type): a held
     // member does not queue them.
     if (header.type === "error") recipient.member.send(frame);
     else recipient.member.deliver(frame, header.type, header.from);
+    return true;
   }
 
   #onRoomMessage = (message: string, channel: string): void => {

@@ -69,8 +69,20 @@ export class Session implements Member {
   #limiter: RateLimiter;
   #room: string | undefined;
   #name: string | undefined;
-  /** Who this socket last exchanged an offer or answer with; target of a bare `hang-up`. */
+  /**
+   * Who this socket is in a call with: whom it last sent an offer or answer,
+   * or received one from while it had no other call peer. Target of a bare
+   * `hang-up`.
+   */
   #callPeer: PeerRef | undefined;
+  /**
+   * The last third party that offered this socket a call while it had a call
+   * peer (the socket is busy, or its peer left without a hang-up). A bare
+   * `hang-up` goes to it when the call peer is gone.
+   */
+  #caller: PeerRef | undefined;
+  /** Pending look at the unread backlog (see `send`). */
+  #backlogCheck: ReturnType<typeof setTimeout> | undefined;
   /** Set once the service decided to close; later frames are ignored. */
   #closing = false;
   /** The service closed the socket itself (flood, shutdown, outage): no resume. */
@@ -129,6 +141,21 @@ export class Session implements Member {
       // A socket can die between the readyState check and the send; its close
       // event cleans up, and the sender's other recipients must not notice.
       this.#log.debug("send failed", { socket: this.id, error: String(error) });
+      return;
+    }
+    // What the client has not read yet waits in this process once the
+    // kernel's socket buffers are full: a client that stops reading must not
+    // make that grow without bound. bufferedAmount counts a frame from its
+    // send until it is written, so frames sent in one go (a burst of relays)
+    // all count, even for a client that reads them at once: judge once the
+    // writes have had their turn.
+    const max = this.#config.limits.maxBufferedBytes;
+    if (max > 0 && this.#backlogCheck === undefined && this.#socket.bufferedAmount > max) {
+      this.#backlogCheck = setTimeout(() => {
+        this.#backlogCheck = undefined;
+        const open = this.#socket.readyState === WebSocket.OPEN;
+        if (open && this.#socket.bufferedAmount > max) this.#fallenBehind();
+      }, 0);
     }
   }
 
@@ -137,8 +164,15 @@ export class Session implements Member {
       this.#deferred.push({ frame, type, from });
       return;
     }
-    if (type === "video-offer" || type === "video-answer") this.#callPeer = from;
-    else if (type === "hang-up" && this.#callPeer?.id === from.id) this.#callPeer = undefined;
+    if (type === "video-offer" || type === "video-answer") {
+      // An offer from someone else while in a call does not end that call:
+      // the socket may refuse it (`busy`), and its bare hang-ups still go to
+      // its peer. Its own answer to the newcomer is what switches calls.
+      if (!this.#callPeer || samePeer(this.#callPeer, from)) this.#setCallPeer(from);
+      else if (type === "video-offer") this.#caller = from;
+    } else if (type === "hang-up") {
+      this.#forgetPeer(from);
+    }
     this.send(frame);
   }
 
@@ -161,6 +195,7 @@ export class Session implements Member {
    */
   end(code: number): Promise<void> {
     this.#closing = true;
+    clearTimeout(this.#backlogCheck);
     return this.#leave(code);
   }
 
@@ -203,6 +238,24 @@ export class Session implements Member {
         this.#log.info("leave", { socket: this.id, room: this.#room, name: this.#name, code });
       }
     });
+  }
+
+  /**
+   * The client is not reading what it is sent (stalled, or on a link too slow
+   * for what its room sends it): close with 1013 and leave at once. Nothing
+   * more is queued for it, and the close event may come only when the
+   * connection dies, because the close frame waits behind the unread bytes.
+   * Like a dropped socket, its name is held if its client can resume.
+   */
+  #fallenBehind(): void {
+    const buffered = this.#socket.bufferedAmount;
+    this.#log.warn("client too slow: closing socket", { socket: this.id, buffered });
+    try {
+      this.#socket.close(CLOSE_TRY_AGAIN_LATER, "too far behind");
+    } catch {
+      // Already closing.
+    }
+    void this.end(CLOSE_TRY_AGAIN_LATER);
   }
 
   /** Closes the socket; used by graceful shutdown. */
@@ -315,10 +368,15 @@ export class Session implements Member {
         await this.#hub.broadcast(this, stamp(intent.frame, name));
         return;
       case "hang-up-peer": {
+        const frame = stamp(intent.frame, name);
         const peer = this.#callPeer;
         this.#callPeer = undefined;
-        // No current call: nothing to end. (The hub drops it if the peer left or moved away.)
-        if (peer) await this.#hub.relayToPeer(this, peer, stamp(intent.frame, name), "hang-up");
+        // No current call: nothing to end. A peer that left or moved away gets
+        // nothing (the hub drops it); then the hang-up is for whoever called since.
+        if (peer && await this.#hub.relayToPeer(this, peer, frame, "hang-up")) return;
+        const caller = this.#caller;
+        this.#caller = undefined;
+        if (caller) await this.#hub.relayToPeer(this, caller, frame, "hang-up");
         return;
       }
       case "relay": {
@@ -335,10 +393,13 @@ export class Session implements Member {
             intent.target,
           );
         }
+        // What the socket sends is its own choice: calling or answering
+        // someone makes them its call peer, a hang-up (`busy` to a newcomer
+        // included) ends only the call with whom it goes to.
         if (intent.type === "video-offer" || intent.type === "video-answer") {
-          this.#callPeer = recipient;
-        } else if (intent.type === "hang-up" && this.#callPeer?.id === recipient.id) {
-          this.#callPeer = undefined;
+          this.#setCallPeer(recipient);
+        } else if (intent.type === "hang-up") {
+          this.#forgetPeer(recipient);
         }
         return;
       }
@@ -367,7 +428,10 @@ export class Session implements Member {
     }
     const previous = { room: this.#room, name: this.#name };
     const name = await this.#hub.register(this, room, wantedName);
-    if (previous.room !== undefined && previous.room !== room) this.#callPeer = undefined;
+    if (previous.room !== undefined && previous.room !== room) {
+      this.#callPeer = undefined;
+      this.#caller = undefined;
+    }
     this.#room = room;
     this.#name = name;
     if (name !== wantedName) {
@@ -421,6 +485,17 @@ export class Session implements Member {
     }
   }
 
+  #setCallPeer(peer: PeerRef): void {
+    this.#callPeer = peer;
+    if (samePeer(this.#caller, peer)) this.#caller = undefined;
+  }
+
+  /** A hang-up went to or came from `peer`: the call with it is over. */
+  #forgetPeer(peer: PeerRef): void {
+    if (samePeer(this.#callPeer, peer)) this.#callPeer = undefined;
+    if (samePeer(this.#caller, peer)) this.#caller = undefined;
+  }
+
   #sendResume(message: ResumeMessage): void {
     this.send(JSON.stringify(message));
   }
@@ -435,6 +510,15 @@ export class Session implements Member {
     if (target !== undefined) frame.target = target;
     this.send(JSON.stringify(frame));
   }
+}
+
+/**
+ * Whether `a` and `b` are the same call partner: the same socket, or the
+ * same name in the room (a peer that resumed on a new socket keeps its name;
+ * a name is only reused once its holder is gone, which ended its call).
+ */
+function samePeer(a: PeerRef | undefined, b: PeerRef): boolean {
+  return a !== undefined && (a.id === b.id || a.name === b.name);
 }
 
 /** The frame as relayed: every field untouched except `name`, which is the sender's. */

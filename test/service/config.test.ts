@@ -17,6 +17,7 @@ Deno.test("config: with no flags and no environment the service listens on 0.0.0
     maxRoomLength: 64,
     ratePerSecond: 50,
     rateBurst: 200,
+    maxBufferedBytes: 1048576,
   });
   assertEquals(config.allowedOrigins, null);
   assertEquals(config.tokenSecret, null);
@@ -43,6 +44,7 @@ Deno.test("config: every option can be set by flag, as --name value or --name=va
     "5",
     "--rate-burst",
     "7",
+    "--max-buffered-bytes=4096",
     "--idle-timeout",
     "0",
     "--userlist-delay-ms",
@@ -80,6 +82,7 @@ Deno.test("config: every option can be set by flag, as --name value or --name=va
       maxRoomLength: 12,
       ratePerSecond: 5,
       rateBurst: 7,
+      maxBufferedBytes: 4096,
     },
     idleTimeoutSeconds: 0,
     userlistDelayMs: 20,
@@ -106,6 +109,7 @@ Deno.test("config: environment variables apply, flags win over them, empty varia
     P2P_HOST: "::1",
     P2P_ROOM: "",
     P2P_RATE_BURST: "300",
+    P2P_MAX_BUFFERED_BYTES: "2000000",
     P2P_ALLOWED_ORIGINS: "https://b.example",
     P2P_TOKEN_SECRET: "a-long-enough-secret",
     P2P_LOG_LEVEL: "warn",
@@ -115,6 +119,8 @@ Deno.test("config: environment variables apply, flags win over them, empty varia
   assertEquals(config.hostname, "::1");
   assertEquals(config.defaultRoom, "lobby");
   assertEquals(config.limits.rateBurst, 300);
+  assertEquals(config.limits.maxBufferedBytes, 2000000);
+  assertEquals(parseConfig([], { P2P_MAX_BUFFERED_BYTES: "0" }).limits.maxBufferedBytes, 0);
   assertEquals(config.allowedOrigins, ["https://b.example"]);
   assertEquals(config.tokenSecret, "a-long-enough-secret");
   assertEquals(config.logLevel, "warn");
@@ -209,6 +215,17 @@ Deno.test("config: bad values are refused with a message naming the flag or vari
     [["--redis-url", "localhost:6379"], {}, /--redis-url: "localhost:6379" is not a Redis URL/],
     [[], { REDIS_URL: "http://r.example" }, /REDIS_URL: "http:\/\/r.example" is not a Redis URL/],
     [["--instance-ttl", "0"], {}, /--instance-ttl must be a whole number 1-3600/],
+    [["--max-buffered-bytes", "-1"], {}, /--max-buffered-bytes must be a whole number at least 0/],
+    [
+      ["--max-buffered-bytes", "100000"],
+      {},
+      /--max-buffered-bytes \(P2P_MAX_BUFFERED_BYTES\) must be 0 or at least twice --max-frame-bytes \(131072\), got 100000/,
+    ],
+    [
+      ["--max-frame-bytes", "1024"],
+      { P2P_MAX_BUFFERED_BYTES: "2047" },
+      /must be 0 or at least twice --max-frame-bytes \(2048\)/,
+    ],
   ];
   for (const [args, env, pattern] of cases) {
     throws(
@@ -231,6 +248,7 @@ Deno.test("config: usage lists every flag with its environment variable", () => 
     "--port",
     "--host",
     "--room",
+    "--max-buffered-bytes",
     "--token-secret",
     "--allowed-origins",
     "--turn-secret",
@@ -242,7 +260,15 @@ Deno.test("config: usage lists every flag with its environment variable", () => 
   for (const flag of flags) {
     if (!text.includes(flag)) throw new Error(`usage lacks ${flag}`);
   }
-  for (const name of ["P2P_TOKEN_SECRET", "P2P_REDIS_URL", "REDIS_URL", "P2P_TURN_SECRET"]) {
+  for (
+    const name of [
+      "P2P_TOKEN_SECRET",
+      "P2P_REDIS_URL",
+      "REDIS_URL",
+      "P2P_TURN_SECRET",
+      "P2P_MAX_BUFFERED_BYTES",
+    ]
+  ) {
     if (!text.includes(name)) throw new Error(`usage lacks ${name}`);
   }
 });

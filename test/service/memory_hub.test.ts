@@ -1,6 +1,7 @@
 import { deepStrictEqual as assertEquals, strictEqual } from "node:assert/strict";
 import type { Member, PeerRef } from "../../signaling/hub.ts";
 import { InMemoryHub } from "../../signaling/memory_hub.ts";
+import { HELD_MAX_BYTES, HELD_MAX_FRAMES } from "../../signaling/resume.ts";
 
 /** A member that records its frames and can await its next userlist. */
 class FakeMember implements Member {
@@ -148,12 +149,13 @@ Deno.test("hub: relay reaches the named member of the sender's room, stamped wit
     }]);
     strictEqual(await presence.relay(a, "c", "offer", "video-offer"), undefined);
     strictEqual(c.delivered.length, 0);
-    // relayToPeer reaches the socket whatever its name now, but not in another room.
+    // relayToPeer reaches the socket whatever its name now, but not in another
+    // room, and says whether it did.
     await presence.register(b, "lobby", "bea");
-    await presence.relayToPeer(a, recipient!, "bye", "hang-up");
+    strictEqual(await presence.relayToPeer(a, recipient!, "bye", "hang-up"), true);
     strictEqual(b.delivered.at(-1)?.frame, "bye");
     await presence.register(b, "hall", "bea");
-    await presence.relayToPeer(a, recipient!, "bye again", "hang-up");
+    strictEqual(await presence.relayToPeer(a, recipient!, "bye again", "hang-up"), false);
     strictEqual(b.delivered.length, 2);
   } finally {
     await presence.close();
@@ -185,6 +187,38 @@ Deno.test("hub: a held name keeps its place; a resume swaps the socket, keeps ol
     await presence.unregister(back);
     assertEquals(presence.stats(), { rooms: 1, members: 1 });
     strictEqual(presence.lookup(a.id), undefined);
+  } finally {
+    await presence.close();
+  }
+});
+
+Deno.test("hub: a held name queues at most 100 frames and 64 KiB; the sender of one that does not fit is told at once", async () => {
+  const presence = hub(10_000);
+  try {
+    const [a, b] = await registered(presence, ["lobby", "a"], ["lobby", "b"]);
+    await presence.hold(a, { token: "t", graceMs: 10_000, callPeer: undefined });
+    const refusals = () => b.frames.filter((f) => f.includes('"unknown-target"')).length;
+    for (let i = 0; i < HELD_MAX_FRAMES; i++) await presence.relay(b, "a", `f${i}`, "message");
+    strictEqual(refusals(), 0);
+    await presence.relay(b, "a", "one too many", "message");
+    strictEqual(refusals(), 1);
+    const refused = JSON.parse(b.frames.at(-1)!);
+    strictEqual(refused.target, "a");
+    strictEqual(/too many messages are waiting/.test(refused.message), true);
+    const resumed = await presence.resume(new FakeMember(), "lobby", "a", "t");
+    strictEqual(resumed?.frames.length, HELD_MAX_FRAMES);
+    strictEqual(resumed?.frames.at(-1)?.frame, `f${HELD_MAX_FRAMES - 1}`);
+
+    // Bytes count too (UTF-8): what would pass the limit is refused, a smaller frame still fits.
+    const [c, d] = await registered(presence, ["lobby", "c"], ["lobby", "d"]);
+    await presence.hold(c, { token: "u", graceMs: 10_000, callPeer: undefined });
+    const big = "é".repeat(HELD_MAX_BYTES / 4 + 1); // just over half the limit in UTF-8
+    await presence.relay(d, "c", big, "message");
+    await presence.relay(d, "c", big, "message");
+    await presence.relay(d, "c", "x", "message");
+    strictEqual(d.frames.filter((f) => f.includes('"unknown-target"')).length, 1);
+    const resumedC = await presence.resume(new FakeMember(), "lobby", "c", "u");
+    assertEquals(resumedC?.frames.map((held) => held.frame), [big, "x"]);
   } finally {
     await presence.close();
   }

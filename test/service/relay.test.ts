@@ -210,3 +210,94 @@ Deno.test("the call peer is cleared when it leaves: a bare hang-up never reaches
   await fence(alice, newBob);
   assertEquals(newBob.pending().filter((m) => m.type === "hang-up"), []);
 });
+
+/** alice and bob in a call: an offer one way, an answer back. */
+async function inCall(alice: TestClient, bob: TestClient) {
+  alice.send({ type: "video-offer", target: bob.name, sdp: offer });
+  await bob.next("video-offer");
+  bob.send({ type: "video-answer", target: alice.name, sdp: { type: "answer", sdp: "v=0" } });
+  await alice.next("video-answer");
+}
+
+Deno.test("an offer from a third party does not replace the call peer: after answering it busy, a bare hang-up still ends the call", async () => {
+  await using service = await startTestService();
+  const alice = await service.join("alice");
+  const bob = await service.join("bob");
+  const carol = await service.join("carol");
+  await inCall(alice, bob);
+  // A renegotiation from the current peer is not a third party.
+  alice.send({ type: "video-offer", target: "bob", sdp: offer });
+  await bob.next("video-offer");
+
+  // carol calls bob, who is busy; his refusal is targeted and ends only carol's attempt.
+  carol.send({ type: "video-offer", target: "bob", sdp: offer });
+  await bob.next("video-offer");
+  bob.send({ type: "hang-up", target: "carol", reason: "busy" });
+  strictEqual((await carol.next("hang-up")).reason, "busy");
+
+  // MDN's client hangs up with a null target: it reaches alice, not carol.
+  bob.send({ type: "hang-up", target: null });
+  assertEquals(await alice.next("hang-up"), { type: "hang-up", target: null, name: "bob" });
+  await fence(bob, carol);
+  assertEquals(carol.pending().filter((m) => m.type === "hang-up"), []);
+});
+
+Deno.test("an unanswered offer from a third party does not take the call peer: a bare hang-up goes to the peer", async () => {
+  await using service = await startTestService();
+  const alice = await service.join("alice");
+  const bob = await service.join("bob");
+  const carol = await service.join("carol");
+  await inCall(alice, bob);
+  carol.send({ type: "video-offer", target: "bob", sdp: offer });
+  await bob.next("video-offer");
+  bob.send({ type: "hang-up", target: null });
+  strictEqual((await alice.next("hang-up")).name, "bob");
+  await fence(bob, carol);
+  assertEquals(carol.pending().filter((m) => m.type === "hang-up"), []);
+});
+
+Deno.test("answering a third party's offer switches the call peer to it", async () => {
+  await using service = await startTestService();
+  const alice = await service.join("alice");
+  const bob = await service.join("bob");
+  const carol = await service.join("carol");
+  await inCall(alice, bob);
+  carol.send({ type: "video-offer", target: "bob", sdp: offer });
+  await bob.next("video-offer");
+  bob.send({ type: "video-answer", target: "carol", sdp: { type: "answer", sdp: "v=0" } });
+  await carol.next("video-answer");
+  bob.send({ type: "hang-up", target: null });
+  strictEqual((await carol.next("hang-up")).name, "bob");
+  await fence(bob, alice);
+  assertEquals(alice.pending().filter((m) => m.type === "hang-up"), []);
+});
+
+Deno.test("after a call ends with a hang-up, the next caller becomes the call peer", async () => {
+  await using service = await startTestService();
+  const alice = await service.join("alice");
+  const bob = await service.join("bob");
+  const carol = await service.join("carol");
+  await inCall(alice, bob);
+  alice.send({ type: "hang-up", target: null });
+  await bob.next("hang-up");
+  carol.send({ type: "video-offer", target: "bob", sdp: offer });
+  await bob.next("video-offer");
+  bob.send({ type: "hang-up", target: null, reason: "declined" });
+  strictEqual((await carol.next("hang-up")).reason, "declined");
+  await fence(bob, alice);
+  assertEquals(alice.pending().filter((m) => m.type === "hang-up"), []);
+});
+
+Deno.test("when the call peer left without a hang-up, a bare hang-up goes to whoever called since", async () => {
+  await using service = await startTestService();
+  const alice = await service.join("alice");
+  const bob = await service.join("bob");
+  const carol = await service.join("carol");
+  await inCall(alice, bob);
+  await alice.close();
+  await bob.userlist(["bob", "carol"]);
+  carol.send({ type: "video-offer", target: "bob", sdp: offer });
+  await bob.next("video-offer");
+  bob.send({ type: "hang-up", target: null, reason: "declined" });
+  strictEqual((await carol.next("hang-up")).reason, "declined");
+});

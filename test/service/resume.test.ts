@@ -368,6 +368,25 @@ Deno.test("redis: a socket resumes on the instance that held its name; frames fr
   await carol.close();
 });
 
+Deno.test("redis: the held queue is bounded for senders on other instances too: the one that does not fit hears unknown-target", async () => {
+  await using cluster = await startCluster(2);
+  const [a, b] = cluster.instances;
+  const alice = await joinResumable(a, "alice");
+  const bob = await b.join("bob");
+  await bob.userlist(["alice", "bob"]);
+  await drop(a, alice.client);
+  for (let i = 0; i <= HELD_MAX_FRAMES; i++) {
+    bob.send({ type: "new-ice-candidate", target: "alice", candidate: { candidate: `c${i}` } });
+  }
+  const refused = await bob.nextError("unknown-target");
+  strictEqual(refused.target, "alice");
+  strictEqual(/too many messages are waiting/.test(refused.message as string), true);
+
+  const back = await resumeAs(b, "alice", alice.token);
+  strictEqual((await back.client.next("resume")).held, HELD_MAX_FRAMES);
+  assertEquals((await back.client.next("new-ice-candidate")).candidate, { candidate: "c0" });
+});
+
 Deno.test("redis: when the grace ends the name is freed across instances and remote senders get unknown-target", async () => {
   await using cluster = await startCluster(2, { resumeGraceSeconds: 1 });
   const [a, b] = cluster.instances;
