@@ -3,7 +3,7 @@ import sinon from "sinon";
 import { redact, safeUrl } from "../../widget/src/debug-report.ts";
 import { P2pErrorEvent } from "../../widget/src/events.ts";
 import type { P2pCall } from "../../widget/src/p2p-call.ts";
-import { connect, mountCallers, part, startSignaling } from "./helpers.ts";
+import { connect, mountCallers, part, partWhenShown, startSignaling } from "./helpers.ts";
 
 const TURN_USER = "debug-turn-user";
 const TURN_SECRET = "debug-turn-secret";
@@ -85,7 +85,7 @@ describe("<p2p-call> debug report", () => {
     const [alice] = await callWithSecrets();
     const writeText = sinon.stub(navigator.clipboard, "writeText").resolves();
 
-    part(alice, "debug-button")!.click();
+    (await partWhenShown(alice, "debug-button")).click();
 
     await waitUntil(() => part(alice, "debug-report"), "the report is shown", { timeout: 10_000 });
     const textarea = part<HTMLTextAreaElement>(alice, "debug-report")!;
@@ -110,7 +110,7 @@ describe("<p2p-call> debug report", () => {
     const [alice] = await mountCallers(url, ["alice"]);
     sinon.stub(navigator.clipboard, "writeText").rejects(new DOMException("", "NotAllowedError"));
 
-    part(alice, "debug-button")!.click();
+    (await partWhenShown(alice, "debug-button")).click();
 
     await waitUntil(
       () => part(alice, "debug-panel")?.textContent?.includes("Select the text and copy it"),

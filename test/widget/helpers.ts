@@ -76,6 +76,18 @@ export function waitForState(
 export const part = <T extends Element = HTMLElement>(element: P2pCall, name: string): T | null =>
   element.shadowRoot!.querySelector<T>(`[part~="${name}"]`);
 
+/**
+ * The part once it is there: the call engine's controls (the tools row
+ * among them) render a moment after the element's first render.
+ */
+export async function partWhenShown<T extends Element = HTMLElement>(
+  element: P2pCall,
+  name: string,
+): Promise<T> {
+  await waitUntil(() => part(element, name), `${name} is shown`, { timeout: 10_000 });
+  return part<T>(element, name)!;
+}
+
 /** Waits until the element's remote video decodes frames and its time advances. */
 export async function expectRemoteFrames(element: P2pCall): Promise<void> {
   const video = part<HTMLVideoElement>(element, "remote-video")!;

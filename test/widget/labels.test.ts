@@ -2,7 +2,8 @@ import { expect, fixture, html, waitUntil } from "@open-wc/testing";
 import sinon from "sinon";
 import { CallState, type EndReason } from "../../widget/src/call-state.ts";
 import { describeCall, describeLobby } from "../../widget/src/labels-ko.ts";
-import { englishLabels, formatLabel, labelLanguage } from "../../widget/src/labels.ts";
+import { labelLanguage } from "../../widget/src/controllers/language-controller.ts";
+import { englishLabels, formatLabel } from "../../widget/src/labels.ts";
 import type { P2pCall } from "../../widget/src/p2p-call.ts";
 import {
   connect,
@@ -56,6 +57,8 @@ describe("<p2p-call> labels and languages", () => {
       "준비되었습니다. 통화할 사람을 선택하세요.",
     );
     expect(nameOf(alice, "connection")).to.equal("통화 서비스: 연결됨");
+    expect(part(alice, "tools")!.textContent!.replace(/\s+/g, " ").trim())
+      .to.equal("카메라와 네트워크 확인 디버그 보고서");
 
     await alice.call("bob");
     await waitForState(bob, "ringing");

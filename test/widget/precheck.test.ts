@@ -3,7 +3,14 @@ import sinon, { type SinonSpy } from "sinon";
 import type { P2pCall } from "../../widget/src/p2p-call.ts";
 import { iceProbeVerdict } from "../../widget/src/precheck/ice-probe.ts";
 import { verdict } from "../../widget/src/precheck/precheck-controller.ts";
-import { mountCallers, part, startSignaling, uniqueRoom, waitForState } from "./helpers.ts";
+import {
+  mountCallers,
+  part,
+  partWhenShown,
+  startSignaling,
+  uniqueRoom,
+  waitForState,
+} from "./helpers.ts";
 
 async function openedTracks(getUserMedia: SinonSpy): Promise<MediaStreamTrack[]> {
   const streams = await Promise.allSettled(getUserMedia.returnValues as Promise<MediaStream>[]);
@@ -38,7 +45,7 @@ describe("<p2p-call> pre-call check", () => {
     const element = await mount();
     await waitUntil(() => element.signalingStatus === "online", "online");
 
-    part(element, "precheck-button")!.click();
+    (await partWhenShown(element, "precheck-button")).click();
 
     await waitUntil(() => part(element, "precheck"), "the check opens", { timeout: 10_000 });
     expect(part(element, "precheck-button")!.getAttribute("aria-expanded")).to.equal("true");

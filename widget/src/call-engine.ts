@@ -5,7 +5,7 @@
  * own (bundle budget, issue 7): the element prefetches it after its first
  * render and awaits it before handling a call.
  */
-import { type CSSResult, html, nothing, type TemplateResult } from "lit";
+import { type CSSResult, html, nothing, type PropertyValues, type TemplateResult } from "lit";
 import { CallState, isInCall } from "./call-state.ts";
 import { callStyles } from "./call.styles.ts";
 import { CallController } from "./controllers/call-controller.ts";
@@ -15,48 +15,33 @@ import type { SignalingController } from "./controllers/signaling-controller.ts"
 import { canChooseSpeaker, PlaybackController } from "./controllers/playback-controller.ts";
 import { ChatController, MAX_CHAT_LENGTH } from "./controllers/chat-controller.ts";
 import { ClockController } from "./controllers/clock-controller.ts";
+import { LanguageController } from "./controllers/language-controller.ts";
 import type { QualityController } from "./controllers/quality-controller.ts";
 import type { ScreenShareController } from "./controllers/screen-share-controller.ts";
 import type { PickerKind } from "./device-memory.ts";
 import type { DiagnosticEntry } from "./diagnostics-log.ts";
+import type { ElementLabels } from "./element-labels.ts";
 import { P2pChatMessageEvent, type P2pErrorKind, P2pQualityEvent } from "./events.ts";
 import { englishCallLabels } from "./call-labels.ts";
-import type { CallRenderLabels, RenderLabels } from "./labels.ts";
-import type { LazyModule } from "./lazy.ts";
-import type { P2pCall } from "./p2p-call.ts";
+import { type CallRenderLabels, formatLabel, type RenderLabels } from "./labels.ts";
+import { addStyles, LazyModule } from "./lazy.ts";
+import { DEFAULT_RING_TIMEOUT, type P2pCall } from "./p2p-call.ts";
 import type { UncheckedRelay } from "./protocol.ts";
 import { checkRelay } from "./relay-messages.ts";
-import { type CallSummary, describeCall, formatDuration } from "./status-text.ts";
+import { describeCall, formatDuration } from "./status-text.ts";
 import { SupportTools } from "./support-tools.ts";
-
-/**
- * `formatLabel` (labels.ts) for one placeholder. Not imported from the core:
- * see `EngineHooks.lazy`.
- */
-const fill = (template: string, key: string, value: string | number): string =>
-  template.replaceAll(`{${key}}`, () => String(value));
 
 /** What the engine needs from the element, beyond its public API. */
 export interface EngineHooks {
   signaling: SignalingController;
+  /** The words the element renders with; the engine follows the page's language for it. */
+  labels: ElementLabels;
   report(kind: P2pErrorKind, message: string, cause?: unknown): void;
   /** A frame from the service that does not follow the protocol. */
   reportProtocolError(problem: string): void;
   /** Runs a UI action; a rejection becomes a `p2p-error`. */
   run(action: () => Promise<void>): void;
-  addStyles(styles: CSSResult): void;
-  /**
-   * A lazily imported module of the host (lazy.ts). Passed in rather than
-   * imported, like the other helpers of the core: a module both the core and
-   * this chunk import would be split into a chunk of its own, one more
-   * request before the element works.
-   */
-  lazy<T>(load: () => Promise<T>, onLoad: (module: T) => void): LazyModule<T>;
   log(kind: DiagnosticEntry["kind"], text: string): void;
-  rtcConfiguration(): RTCConfiguration;
-  ringTimeout(): number;
-  /** The signaling service's URL, as the element resolved it. */
-  signalingUrl(): string | null;
   /** The element's recent history (diagnostics-log.ts), for the debug report. */
   diagnostics(): readonly DiagnosticEntry[];
 }
@@ -73,6 +58,8 @@ export class CallEngine {
   quality: QualityController | null = null;
   screen: ScreenShareController | null = null;
   #qualityOpen = false;
+  /** Whether a control in the shadow root had focus when the running update began. */
+  #hadFocus = false;
   /** Ticks the call timer. */
   readonly #clock: ClockController;
   readonly #host: P2pCall;
@@ -108,8 +95,11 @@ export class CallEngine {
       peer: this.peer,
     }, {
       ownName: () => hooks.signaling.registeredName,
-      rtcConfiguration: hooks.rtcConfiguration,
-      ringTimeout: hooks.ringTimeout,
+      rtcConfiguration: () => this.rtcConfiguration(),
+      ringTimeout: () =>
+        Number.isFinite(host.ringTimeout) && host.ringTimeout > 0
+          ? host.ringTimeout
+          : DEFAULT_RING_TIMEOUT,
       autoAnswer: () => host.autoAnswer,
       dispatch: (event) => host.dispatchEvent(event),
     });
@@ -123,12 +113,13 @@ export class CallEngine {
         host.dispatchEvent(new P2pChatMessageEvent(host.peer ?? "", text));
       },
     });
-    this.#chatPanel = hooks.lazy(
+    this.#chatPanel = new LazyModule(
+      host,
       () => import("./panels/chat-panel.ts"),
-      (module) => hooks.addStyles(module.styles),
+      (module) => this.addStyles(module.styles),
     );
-    this.#inCall = hooks.lazy(() => import("./panels/in-call.ts"), (module) => {
-      module.styles.forEach(hooks.addStyles);
+    this.#inCall = new LazyModule(host, () => import("./panels/in-call.ts"), (module) => {
+      module.styles.forEach((styles) => this.addStyles(styles));
       this.quality = new module.QualityController(host, {
         connection: () =>
           host.state === CallState.Connected || host.state === CallState.Reconnecting
@@ -143,10 +134,31 @@ export class CallEngine {
       });
     });
     this.#clock = new ClockController(host);
-    this.tools = new SupportTools(host, hooks, this.media);
-    hooks.addStyles(callStyles);
+    new LanguageController(host, hooks.labels);
+    this.tools = new SupportTools(host, hooks, this);
+    this.addStyles(callStyles);
     this.media.setMuted(host.muted);
     this.media.setCameraOff(host.cameraOff);
+  }
+
+  /** ICE servers (the element's, else the service's) and transport policy for a new connection. */
+  rtcConfiguration(): RTCConfiguration {
+    const host = this.#host;
+    return {
+      iceServers: host.iceServers ?? this.#hooks.signaling.serviceIceServers ?? [],
+      iceTransportPolicy: host.iceTransportPolicy === "relay" ? "relay" : "all",
+    };
+  }
+
+  /**
+   * Adds a lazily loaded module's styles to the element (lazy.ts), once its
+   * shadow root exists: the engine may load before the element's first render.
+   */
+  addStyles(styles: CSSResult): void {
+    const host = this.#host;
+    const root = host.shadowRoot;
+    if (root) addStyles(root, styles);
+    else void host.updateComplete.then(() => this.addStyles(styles));
   }
 
   /** A call message from another member: checked here, then handed to the call. */
@@ -156,33 +168,59 @@ export class CallEngine {
     else this.#hooks.reportProtocolError(checked.problem);
   }
 
-  /** The English call sentences of the status line (other languages bring their own). */
-  readonly describeInEnglish = describeCall;
-
-  /** What the status line says of the current or last call; `null`: no call yet (idle). */
-  summary(): CallSummary | null {
+  /**
+   * What the status line says of the current or last call, in the element's
+   * language; `null`: no call yet (idle), the element's lobby line applies.
+   */
+  describeCall(): string | null {
     const call = this.call;
     const state = call.state;
     if (state === CallState.Idle) return null;
-    return {
+    return this.#hooks.labels.describeCall({
       state,
       peer: call.peerName,
       direction: call.direction,
       endReason: call.endReason,
       endedBy: call.endedBy,
       endedFrom: call.endedFrom,
-    };
+    }, describeCall);
+  }
+
+  /** The element leaves the page: hang up while the socket is still open, close the panels. */
+  leave(): void {
+    this.call.hangUp();
+    this.tools.close();
   }
 
   /** Before each update of the element. */
-  willUpdate(): void {
-    const state = this.#host.state;
+  willUpdate(changed: PropertyValues<P2pCall>): void {
+    const host = this.#host;
+    if (changed.has("muted")) this.media.setMuted(host.muted);
+    if (changed.has("cameraOff")) this.media.setCameraOff(host.cameraOff);
+    this.#reportInvalidIceServers();
+    this.#hadFocus = host.shadowRoot?.activeElement != null;
+    const state = host.state;
     this.#clock.run(state === CallState.Connected || state === CallState.Reconnecting);
     // A call needs the camera the check is previewing.
     if (isInCall(state)) this.tools.closePrecheck();
     // Quality, screen share and the video buttons (panels/in-call.ts). Not
     // essential: a failed import leaves them out, a later update retries.
     if (this.#host.state === CallState.Connected) void this.#inCall.load().catch(() => {});
+  }
+
+  #reportedIceServers: RTCIceServer[] | null | undefined;
+
+  /**
+   * Once per bad value of the `ice-servers` attribute (parsed to `null`),
+   * including one set before this engine loaded.
+   */
+  #reportInvalidIceServers(): void {
+    const value = this.#host.iceServers;
+    if (value === this.#reportedIceServers) return;
+    this.#reportedIceServers = value;
+    if (value === null) {
+      this.#hooks.report("peer", "The ice-servers attribute is not a JSON array; it is ignored.");
+    }
   }
 
   /** Sends the screen instead of the camera (see `P2pCall.shareScreen`). */
@@ -229,12 +267,28 @@ export class CallEngine {
     this.#host.renderRoot.querySelector<HTMLInputElement>("#chat-input")?.focus();
   };
 
-  /** After each update of the element: the videos show the current streams. */
+  /** After each update of the element: focus, and the videos show the current streams. */
   updated(): void {
+    // The focused control went away with its state (Call once calling, Accept
+    // once answered, Hang up once ended): a keyboard user goes on from the
+    // control that matters now, not from the top of the page.
+    if (this.#hadFocus && !this.#host.shadowRoot?.activeElement) this.#focusMainControl();
     const remote = this.#video("remote");
     this.#setSource(remote, this.peer.remoteStream);
     this.#setSource(this.#video("local"), this.media.stream);
     this.playback.sync(remote, this.peer.remoteStream, this.media.selectedDevice("audiooutput"));
+  }
+
+  /** Hang up during a call, Accept while ringing, else the first call button or the name field. */
+  #focusMainControl(): void {
+    const state = this.#host.state;
+    const main = state === CallState.Ringing
+      ? "accept-button"
+      : isInCall(state)
+      ? "hangup-button"
+      : "call-button";
+    this.#host.renderRoot.querySelector<HTMLElement>(`[part~="${main}"], [part~="name-input"]`)
+      ?.focus();
   }
 
   #video(name: "remote" | "local"): HTMLVideoElement | null {
@@ -275,7 +329,7 @@ export class CallEngine {
       <video
         part="remote-video"
         class="remote"
-        aria-label=${peer ? fill(text.videoFrom, "name", peer) : text.remoteVideo}
+        aria-label=${peer ? formatLabel(text.videoFrom, { name: peer }) : text.remoteVideo}
         autoplay
         playsinline
         ?hidden=${!remote}
@@ -299,10 +353,15 @@ export class CallEngine {
       ${this.playback.blocked
         ? html`
           <button part="autoplay-button" class="autoplay primary"
-            @click=${() => void host.resumePlayback()}>Click to hear the call</button>
+            @click=${() => void host.resumePlayback()}>${text.hearCall}</button>
         `
         : nothing}
     `;
+  }
+
+  /** The buttons of the tools row: the pre-call check and the debug report. */
+  renderToolButtons(page: RenderLabels): TemplateResult {
+    return this.tools.renderButtons(this.#words(page));
   }
 
   /** The buttons over the remote video, once their chunk has loaded. */
@@ -331,8 +390,22 @@ export class CallEngine {
     `;
   }
 
+  /**
+   * Under the status line: the last problem, the controls that fit the state,
+   * the open panels of a call, the device pickers.
+   */
+  renderBelowStatus(page: RenderLabels): TemplateResult {
+    const text = this.#words(page);
+    return html`
+      ${this.#renderProblem()}
+      ${this.#renderActions(text)}
+      ${this.#renderPanels(text)}
+      ${this.#renderDevicePickers(text)}
+    `;
+  }
+
   /** The last media or peer problem, for the user. */
-  renderProblem(): TemplateResult | typeof nothing {
+  #renderProblem(): TemplateResult | typeof nothing {
     const problem = this.call.problem;
     return problem ? html`<p part="error" class="error" role="alert">${problem}</p>` : nothing;
   }
@@ -353,8 +426,7 @@ export class CallEngine {
   }
 
   /** The controls that fit the state: the incoming prompt, the call controls, or none. */
-  renderActions(page: RenderLabels): TemplateResult {
-    const text = this.#words(page);
+  #renderActions(text: CallRenderLabels): TemplateResult {
     const host = this.#host;
     const stream = this.media.stream;
     const run = this.#hooks.run;
@@ -362,7 +434,9 @@ export class CallEngine {
       case CallState.Ringing:
         return html`
           <div part="incoming" class="incoming" role="group" aria-label=${text.incomingCall}>
-            <p class="incoming-text">${fill(text.incomingFrom, "name", host.peer ?? "")}</p>
+            <p class="incoming-text">${formatLabel(text.incomingFrom, {
+              name: host.peer ?? "",
+            })}</p>
             <button part="accept-button" class="accept" @click=${() => run(() => host.accept())}>
               ${text.accept}
             </button>
@@ -410,8 +484,7 @@ export class CallEngine {
   }
 
   /** The camera, microphone and speaker selects, while a call or the pre-call check holds media. */
-  renderDevicePickers(page: RenderLabels): TemplateResult | typeof nothing {
-    const labels = this.#words(page);
+  #renderDevicePickers(labels: CallRenderLabels): TemplateResult | typeof nothing {
     const media = this.media;
     if (!media.stream && !this.tools.precheckOpen) return nothing;
     const picker = (kind: PickerKind, label: string, part: string) => {
@@ -466,7 +539,7 @@ export class CallEngine {
         part="chat-button"
         aria-expanded=${open ? "true" : "false"}
         aria-controls=${open ? "chat-panel" : nothing}
-        aria-label=${unread ? fill(text.chatUnread, "count", unread) : nothing}
+        aria-label=${unread ? formatLabel(text.chatUnread, { count: unread }) : nothing}
         @click=${this.#onChatClick}
       >${text.chat}${unread
         ? html`<span part="chat-unread" class="badge" aria-hidden="true">${unread}</span>`
@@ -475,8 +548,8 @@ export class CallEngine {
   }
 
   /** The open panels of the call, once their chunks have loaded. */
-  renderPanels(page: RenderLabels): TemplateResult {
-    const text = this.#words(page);
+  #renderPanels(text: CallRenderLabels): TemplateResult | typeof nothing {
+    if (!isInCall(this.#host.state)) return nothing;
     const sample = this.quality?.sample;
     const quality = this.#inCall.module;
     const chat = this.#chatPanel.module;

@@ -1,7 +1,7 @@
 /**
- * The English words of what only a call shows (videos, incoming prompt, call
- * controls, device pickers): they come with the call engine's chunk, like
- * the panels' words with theirs (labels.ts has the core's).
+ * The English words of what the call engine shows (videos, incoming prompt,
+ * call controls, device pickers, the tools row): they come with the engine's
+ * chunk, like the panels' words with theirs (labels.ts has the core's).
  */
 export const englishCallLabels = {
   remoteVideo: "Remote video",
@@ -23,4 +23,7 @@ export const englishCallLabels = {
   shareScreen: "Share screen",
   chat: "Chat",
   chatUnread: "Chat, {count} unread",
+  hearCall: "Click to hear the call",
+  precheck: "Check camera & network",
+  debugReport: "Debug report",
 };

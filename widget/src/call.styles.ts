@@ -9,6 +9,11 @@ import { css } from "lit";
  * their own styles with their chunks (panels/*.ts).
  */
 export const callStyles = css`
+  button:disabled {
+    cursor: not-allowed;
+    opacity: 0.55;
+  }
+
   .remote {
     width: 100%;
     height: 100%;

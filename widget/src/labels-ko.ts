@@ -5,9 +5,6 @@
  * The status sentences are written per language rather than assembled from
  * labels: Korean puts the name first and attaches the honorific 님, which
  * word-by-word templates of the English sentences cannot express.
- *
- * States are written as their string values, not `CallState.X`: importing
- * the core's call-state.ts from here would split it into a chunk of its own.
  */
 import type { P2pCallLabels } from "./labels.ts";
 import type { SignalingStatus } from "./events.ts";
@@ -45,6 +42,9 @@ export const labels: P2pCallLabels = {
   shareScreen: "화면 공유",
   chat: "채팅",
   chatUnread: "채팅, 읽지 않은 메시지 {count}개",
+  hearCall: "눌러서 통화 소리 듣기",
+  precheck: "카메라와 네트워크 확인",
+  debugReport: "디버그 보고서",
   chatLog: "메시지",
   chatInput: "메시지",
   chatSend: "보내기",

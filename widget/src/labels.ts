@@ -3,7 +3,7 @@
  * what shows without a call; the call's words come with the call engine
  * (call-labels.ts) and the lazily loaded panels' with each panel;
  * other languages are separate modules loaded when `lang` asks for them
- * (see controllers/labels-controller.ts). A page replaces any of them with
+ * (see controllers/language-controller.ts). A page replaces any of them with
  * the `labels` property, merged over the table of the current language.
  *
  * `{name}`, `{count}`, `{level}` are placeholders filled in by `formatLabel`,
@@ -51,14 +51,6 @@ export type RenderLabels = Words<typeof englishLabels> & Partial<CallLabels & P2
 
 /** What the call engine and the panels render with: the call's labels are all there. */
 export type CallRenderLabels = RenderLabels & CallLabels;
-
-/** Languages with a built-in table; anything else falls back to English. */
-export type LabelLanguage = "en" | "ko";
-
-/** `ko`, `ko-KR`, `KO` → `ko`; everything else (including none) → `en`. */
-export function labelLanguage(lang: string | null | undefined): LabelLanguage {
-  return lang?.trim().toLowerCase().split(/[-_]/)[0] === "ko" ? "ko" : "en";
-}
 
 /** Fills `{placeholder}`s; an unknown placeholder stays as written. */
 export function formatLabel(template: string, values: Record<string, string | number>): string {

@@ -16,9 +16,7 @@ export function describeLobby(status: SignalingStatus, name: string | null): str
       return "Call service unreachable. Reconnecting…";
     case "online":
       return name ? "Ready. Choose someone to call." : "Enter your name to join.";
-    default: {
-      const unhandled: never = status;
-      return String(unhandled);
-    }
+    default:
+      return status satisfies never;
   }
 }

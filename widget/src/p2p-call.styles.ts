@@ -62,7 +62,8 @@ export const styles = css`
     font-weight: 600;
   }
 
-  .identity {
+  .identity,
+  .name-form label {
     display: inline-flex;
     align-items: center;
     gap: 6px;
@@ -104,15 +105,17 @@ export const styles = css`
     margin: 0;
   }
 
-  .toolbar {
+  .toolbar,
+  .tools {
     display: flex;
     flex-wrap: wrap;
     gap: 8px;
     align-items: center;
   }
 
-  .toolbar:empty {
-    display: none;
+  /* Its buttons come with the call engine, a moment after the first render. */
+  .tools {
+    min-height: 34px;
   }
 
   button {
@@ -137,23 +140,10 @@ export const styles = css`
     outline-offset: 2px;
   }
 
-  button:disabled {
-    cursor: not-allowed;
-    opacity: 0.55;
-  }
-
   .primary {
     background: var(--_accent);
     border-color: var(--_accent);
     color: var(--_accent-text);
-  }
-
-  .name-form label {
-    display: inline-flex;
-    align-items: center;
-    gap: 6px;
-    color: var(--_text-muted);
-    font-size: 0.9em;
   }
 
   select,

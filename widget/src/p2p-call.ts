@@ -5,9 +5,8 @@ import type { CallEngine } from "./call-engine.ts";
 import { SignalingController } from "./controllers/signaling-controller.ts";
 import { DiagnosticsLog } from "./diagnostics-log.ts";
 import type { PrecheckOptions, PrecheckResult } from "./precheck/precheck-controller.ts";
-import { LabelsController } from "./controllers/labels-controller.ts";
-import { formatLabel, type P2pCallLabels } from "./labels.ts";
-import { addStyles, LazyModule } from "./lazy.ts";
+import { ElementLabels } from "./element-labels.ts";
+import { formatLabel, type P2pCallLabels, type RenderLabels } from "./labels.ts";
 import type { QualitySample } from "./quality-stats.ts";
 import {
   P2pErrorEvent,
@@ -18,6 +17,9 @@ import {
 } from "./events.ts";
 import { styles } from "./p2p-call.styles.ts";
 import { resolveSignalingUrl } from "./signaling-url.ts";
+
+/** How long a call may ring, in milliseconds, unless `ring-timeout` says otherwise. */
+export const DEFAULT_RING_TIMEOUT = 30_000;
 
 /** Parses the `ice-servers` attribute; `null` marks invalid JSON (reported, then ignored). */
 const iceServersConverter = {
@@ -30,12 +32,7 @@ const iceServersConverter = {
       return null;
     }
   },
-  toAttribute(value: RTCIceServer[] | null | undefined): string | null {
-    return value ? JSON.stringify(value) : null;
-  },
 };
-
-const DEFAULT_RING_TIMEOUT = 30_000;
 
 /**
  * A drop-in 1:1 video call. Put it on a page, point it at a signaling service
@@ -161,11 +158,11 @@ export class P2pCall extends LitElement {
   static override styles = styles;
 
   static override properties = {
-    signaling: { type: String },
+    signaling: {},
     iceServers: { attribute: "ice-servers", converter: iceServersConverter },
-    iceTransportPolicy: { type: String, attribute: "ice-transport-policy" },
-    name: { type: String },
-    room: { type: String },
+    iceTransportPolicy: { attribute: "ice-transport-policy" },
+    name: {},
+    room: {},
     autoAnswer: { type: Boolean, attribute: "auto-answer" },
     ringTimeout: { type: Number, attribute: "ring-timeout" },
     muted: { type: Boolean, reflect: true },
@@ -188,38 +185,15 @@ export class P2pCall extends LitElement {
   });
   /**
    * The call engine (call-engine.ts: media, peer connection, call state,
-   * playback, chat and the call controls), a chunk of its own: prefetched
-   * after the first render, awaited by the methods that start a call.
+   * playback, chat, the call controls, the pre-call check and the debug
+   * report), a chunk of its own: prefetched after the first render, awaited
+   * by the methods that start a call.
    */
-  readonly #engineModule = new LazyModule(this, () => import("./call-engine.ts"), (module) => {
-    const engine = new module.CallEngine(this, {
-      signaling: this.#signaling,
-      report: (kind, message, cause) => this.#reportError(kind, message, cause),
-      reportProtocolError: (problem) => this.#reportProtocolError(problem),
-      run: (action) => this.#run(action),
-      addStyles: (styles) => this.#addStyles(styles),
-      lazy: (load, onLoad) => new LazyModule(this, load, onLoad),
-      log: (kind, text) => this.#diagnostics.add(kind, text),
-      rtcConfiguration: () => this.#rtcConfiguration(),
-      ringTimeout: () =>
-        Number.isFinite(this.ringTimeout) && this.ringTimeout > 0
-          ? this.ringTimeout
-          : DEFAULT_RING_TIMEOUT,
-      signalingUrl: () => resolveSignalingUrl(this.signaling, location.href),
-      diagnostics: () => this.#diagnostics.entries,
-    });
-    this.#engine = engine;
-    // What the service sent meanwhile, in order.
-    const pending = this.#pending.splice(0);
-    for (const handle of pending) handle(engine);
-  });
   #engine: CallEngine | null = null;
-  readonly #lateStyles: Parameters<typeof addStyles>[1][] = [];
+  #engineLoading: Promise<CallEngine> | null = null;
   /** Service messages for the engine that arrived before it loaded. */
   readonly #pending: ((engine: CallEngine) => void)[] = [];
-  /** Whether a control in the shadow root had focus when the running update began. */
-  #hadFocus = false;
-  readonly #labels = new LabelsController(this, () => this.labels);
+  readonly #labels = new ElementLabels(() => this.labels);
   readonly #diagnostics = new DiagnosticsLog(this);
   /** Whether the controllers hold their resources (see #settle). */
   #attached = false;
@@ -355,14 +329,12 @@ export class P2pCall extends LitElement {
       }
       // Before the controllers release the socket, so the peer hears the
       // hang-up instead of waiting for ICE to time out.
-      this.#engine?.call.hangUp();
-      this.#engine?.tools.close();
+      this.#engine?.leave();
       super.disconnectedCallback();
     });
   }
 
   protected override willUpdate(changed: PropertyValues<this>): void {
-    this.#hadFocus = this.shadowRoot?.activeElement != null;
     if (changed.has("signaling") || changed.has("name") || changed.has("room")) {
       this.#signaling.configure({
         url: resolveSignalingUrl(this.signaling, location.href),
@@ -370,25 +342,15 @@ export class P2pCall extends LitElement {
         room: this.room.trim() || null,
       });
     }
-    if (changed.has("muted")) this.#engine?.media.setMuted(this.muted);
-    if (changed.has("cameraOff")) this.#engine?.media.setCameraOff(this.cameraOff);
-    if (changed.has("iceServers") && this.iceServers === null) {
-      this.#reportError("peer", "The ice-servers attribute is not a JSON array; it is ignored.");
-    }
-    this.#engine?.willUpdate();
+    this.#engine?.willUpdate(changed);
   }
 
   protected override updated(): void {
     if (this.getAttribute("state") !== this.state) this.setAttribute("state", this.state);
-    // The focused control went away with its state (Call once calling, Accept
-    // once answered, Hang up once ended): a keyboard user goes on from the
-    // control that matters now, not from the top of the page.
-    if (this.#hadFocus && !this.shadowRoot?.activeElement) this.#focusMainControl();
     this.#engine?.updated();
   }
 
   protected override firstUpdated(): void {
-    this.#lateStyles.splice(0).forEach((styles) => this.#addStyles(styles));
     // Prefetch the call engine once the element shows, so a click on Call
     // does not wait for it.
     setTimeout(() => void this.#loadEngine().catch(() => {}), 0);
@@ -396,7 +358,26 @@ export class P2pCall extends LitElement {
 
   /** Loads the call engine (once; a failed import is retried on the next call). */
   #loadEngine(): Promise<CallEngine> {
-    return this.#engineModule.load().then(() => this.#engine!);
+    this.#engineLoading ??= import("./call-engine.ts").then((module) => {
+      const engine = new module.CallEngine(this, {
+        signaling: this.#signaling,
+        labels: this.#labels,
+        report: (kind, message, cause) => this.#reportError(kind, message, cause),
+        reportProtocolError: (problem) => this.#reportProtocolError(problem),
+        run: (action) => this.#run(action),
+        log: (kind, text) => this.#diagnostics.add(kind, text),
+        diagnostics: () => this.#diagnostics.entries,
+      });
+      this.#engine = engine;
+      // What the service sent meanwhile, in order.
+      for (const handle of this.#pending.splice(0)) handle(engine);
+      this.requestUpdate();
+      return engine;
+    }, (error: unknown) => {
+      this.#engineLoading = null;
+      throw error;
+    });
+    return this.#engineLoading;
   }
 
   /** Runs `handle` with the engine now, or once it has loaded (in arrival order). */
@@ -412,33 +393,11 @@ export class P2pCall extends LitElement {
 
   // ---- private ---------------------------------------------------------------------------
 
-  #rtcConfiguration(): RTCConfiguration {
-    return {
-      iceServers: this.iceServers ?? this.#signaling.serviceIceServers ?? [],
-      iceTransportPolicy: this.iceTransportPolicy === "relay" ? "relay" : "all",
-    };
-  }
-
   readonly #onNameSubmit = (event: SubmitEvent): void => {
     event.preventDefault();
     const input = (event.currentTarget as HTMLFormElement).elements.namedItem("name");
     const value = input instanceof HTMLInputElement ? input.value.trim() : "";
     if (value) this.name = value;
-  };
-
-  readonly #onPrecheckClick = (): void => {
-    this.#loadEngine().then(
-      (engine) => engine.tools.togglePrecheck(),
-      (error: unknown) => this.#reportError("signaling", "The check could not be loaded.", error),
-    );
-  };
-
-  readonly #onDebugClick = (): void => {
-    this.#loadEngine().then(
-      (engine) => engine.tools.toggleDebugReport(),
-      (error: unknown) =>
-        this.#reportError("signaling", "The debug report could not be loaded.", error),
-    );
   };
 
   /**
@@ -450,13 +409,6 @@ export class P2pCall extends LitElement {
     action().catch((error: unknown) => {
       this.#reportError("signaling", error instanceof Error ? error.message : String(error), error);
     });
-  }
-
-  /** Styles a lazy module brings; before the shadow root exists, they wait for it. */
-  #addStyles(styles: Parameters<typeof addStyles>[1]): void {
-    const root = this.renderRoot as ShadowRoot | undefined;
-    if (root) addStyles(root, styles);
-    else this.#lateStyles.push(styles);
   }
 
   #reportProtocolError(problem: string): void {
@@ -546,7 +498,7 @@ export class P2pCall extends LitElement {
    * InvalidStateError during a call (the call holds the camera).
    */
   async precheck(options: PrecheckOptions = {}): Promise<PrecheckResult> {
-    if (isInCall(this.state)) throw new DOMException("A call is in progress.", "InvalidStateError");
+    // Without the engine there is no call yet; the engine checks for one.
     return (this.#engine ?? await this.#loadEngine()).tools.precheck(options);
   }
 
@@ -576,10 +528,8 @@ export class P2pCall extends LitElement {
       online: text.serviceOnline,
       reconnecting: text.serviceReconnecting,
     }[this.#signaling.status];
-    const summary = engine?.summary();
-    const status = summary && engine
-      ? this.#labels.describeCall(summary, engine.describeInEnglish)
-      : this.#labels.describeLobby(this.#signaling.status, registered);
+    const status = engine?.describeCall() ??
+      this.#labels.describeLobby(this.#signaling.status, registered);
     return html`
       <div part="base" class="base">
         <div part="header" class="header">
@@ -602,25 +552,12 @@ export class P2pCall extends LitElement {
           <p part="status" class="status" role="status" aria-live="polite">${status}</p>
           ${engine?.renderStatusExtras(text) ?? nothing}
         </div>
-        ${engine?.renderProblem() ?? nothing}
-        ${engine?.renderActions(text) ??
+        ${engine?.renderBelowStatus(text) ??
           html`<div class="toolbar"><slot name="actions"></slot></div>`}
-        ${engine && isInCall(this.state) ? engine.renderPanels(text) : nothing}
-        ${engine?.renderDevicePickers(text) ?? nothing}
         ${this.#renderUserList()}
-        ${this.#renderTools()}
+        ${this.#renderTools(text)}
       </div>
     `;
-  }
-
-  /** Hang up during a call, Accept while ringing, else the first call button or the name field. */
-  #focusMainControl(): void {
-    const main = this.state === CallState.Ringing
-      ? "accept-button"
-      : isInCall(this.state)
-      ? "hangup-button"
-      : "call-button";
-    this.renderRoot.querySelector<HTMLElement>(`[part~="${main}"], [part~="name-input"]`)?.focus();
   }
 
   #renderNameForm(): TemplateResult {
@@ -635,25 +572,15 @@ export class P2pCall extends LitElement {
     `;
   }
 
-  /** The pre-call check and the debug report: their buttons, and their panels once open. */
-  #renderTools(): TemplateResult {
-    const tools = this.#engine?.tools;
+  /**
+   * The pre-call check and the debug report: their buttons (the row keeps
+   * its height until the engine brings them) and their panels once open.
+   */
+  #renderTools(text: RenderLabels): TemplateResult {
+    const engine = this.#engine;
     return html`
-      <div part="tools" class="toolbar">
-        ${isInCall(this.state) ? nothing : html`
-          <button
-            part="precheck-button"
-            aria-expanded=${tools?.precheckOpen ? "true" : "false"}
-            @click=${this.#onPrecheckClick}
-          >Check camera &amp; network</button>
-        `}
-        <button
-          part="debug-button"
-          aria-expanded=${tools?.debugReportOpen ? "true" : "false"}
-          @click=${this.#onDebugClick}
-        >Debug report</button>
-      </div>
-      ${tools?.render() ?? nothing}
+      <div part="tools" class="tools">${engine?.renderToolButtons(text) ?? nothing}</div>
+      ${engine?.tools.render() ?? nothing}
     `;
   }
 

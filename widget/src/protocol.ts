@@ -71,10 +71,10 @@ export type ParseResult =
 
 export type Json = Record<string, unknown>;
 
-const isObject = (value: unknown): value is Json =>
+export const isObject = (value: unknown): value is Json =>
   typeof value === "object" && value !== null && !Array.isArray(value);
 
-const isString = (value: unknown): value is string => typeof value === "string";
+export const isString = (value: unknown): value is string => typeof value === "string";
 
 const bad = (problem: string): ParseResult => ({ ok: false, ignored: false, problem });
 

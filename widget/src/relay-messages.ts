@@ -5,30 +5,25 @@
  * messages are checked in protocol.ts.
  */
 import type { ReceivedRelay } from "./controllers/signaling-controller.ts";
-import type {
-  HangUpReason,
-  IceCandidate,
-  Json,
-  SessionDescription,
-  UncheckedRelay,
+import {
+  type HangUpReason,
+  type IceCandidate,
+  isObject,
+  isString,
+  type SessionDescription,
+  type UncheckedRelay,
 } from "./protocol.ts";
 
 export type RelayCheck =
   | { ok: true; message: ReceivedRelay }
   | { ok: false; problem: string };
 
-// Also in protocol.ts: a module both import would become one more chunk to load first.
-const isObject = (value: unknown): value is Json =>
-  typeof value === "object" && value !== null && !Array.isArray(value);
-
-const isString = (value: unknown): value is string => typeof value === "string";
-
 const problem = (text: string): RelayCheck => ({ ok: false, problem: text });
 
 /**
- * HANG_UP_REASONS of signaling/protocol.ts as a set the compiler checks
- * against it (a missing or extra reason does not type-check): importing the
- * service's module here too would split it into a chunk of its own.
+ * HANG_UP_REASONS (signaling/protocol.ts) as a set the compiler checks
+ * against it, a missing or extra reason does not type-check: the array
+ * itself would have to load with the element, which needs it nowhere else.
  */
 const HANG_UP_REASON: Record<HangUpReason, true> = {
   hangup: true,

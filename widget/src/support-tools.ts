@@ -4,13 +4,14 @@
  * since the check previews through the call's media; the code of each panel
  * loads on first use.
  */
-import { html, type TemplateResult } from "lit";
-import type { EngineHooks } from "./call-engine.ts";
+import { html, nothing, type TemplateResult } from "lit";
+import type { CallEngine, EngineHooks } from "./call-engine.ts";
 import { isInCall } from "./call-state.ts";
-import type { MediaController } from "./controllers/media-controller.ts";
 import type { DebugPanel, DebugSnapshot } from "./debug-report.ts";
-import type { LazyModule } from "./lazy.ts";
+import type { CallRenderLabels } from "./labels.ts";
+import { LazyModule } from "./lazy.ts";
 import type { P2pCall } from "./p2p-call.ts";
+import { resolveSignalingUrl } from "./signaling-url.ts";
 import type {
   PrecheckController,
   PrecheckOptions,
@@ -20,23 +21,25 @@ import type {
 export class SupportTools {
   readonly #host: P2pCall;
   readonly #hooks: EngineHooks;
-  readonly #media: MediaController;
+  readonly #engine: CallEngine;
   readonly #precheckModule: LazyModule<typeof import("./precheck/precheck-controller.ts")>;
   readonly #debugModule: LazyModule<typeof import("./debug-report.ts")>;
   #precheck: PrecheckController | null = null;
   #debugPanel: DebugPanel | null = null;
 
-  constructor(host: P2pCall, hooks: EngineHooks, media: MediaController) {
+  constructor(host: P2pCall, hooks: EngineHooks, engine: CallEngine) {
     this.#host = host;
     this.#hooks = hooks;
-    this.#media = media;
-    this.#precheckModule = hooks.lazy(
+    this.#engine = engine;
+    this.#precheckModule = new LazyModule(
+      host,
       () => import("./precheck/precheck-controller.ts"),
-      (module) => hooks.addStyles(module.styles),
+      (module) => engine.addStyles(module.styles),
     );
-    this.#debugModule = hooks.lazy(
+    this.#debugModule = new LazyModule(
+      host,
       () => import("./debug-report.ts"),
-      (module) => hooks.addStyles(module.styles),
+      (module) => engine.addStyles(module.styles),
     );
   }
 
@@ -59,11 +62,11 @@ export class SupportTools {
     inCall();
     const module = await this.#precheckModule.load();
     inCall();
-    const media = this.#media;
+    const media = this.#engine.media;
     this.#precheck ??= new module.PrecheckController(host, {
       open: (request) => media.open(request),
       signalingStatus: () => this.#hooks.signaling.status,
-      iceServers: () => this.#hooks.rtcConfiguration().iceServers ?? [],
+      iceServers: () => this.#engine.rtcConfiguration().iceServers ?? [],
       onDevicesChanged: () => void media.refreshDevices(),
       onClose: () => this.closePrecheck(),
     });
@@ -130,6 +133,24 @@ export class SupportTools {
     this.#debugPanel = null;
   }
 
+  /** The buttons of the element's tools row (no pre-call check during a call: it holds the camera). */
+  renderButtons(text: CallRenderLabels): TemplateResult {
+    return html`
+      ${isInCall(this.#host.state) ? nothing : html`
+        <button
+          part="precheck-button"
+          aria-expanded=${this.precheckOpen ? "true" : "false"}
+          @click=${() => this.togglePrecheck()}
+        >${text.precheck}</button>
+      `}
+      <button
+        part="debug-button"
+        aria-expanded=${this.debugReportOpen ? "true" : "false"}
+        @click=${() => void this.toggleDebugReport()}
+      >${text.debugReport}</button>
+    `;
+  }
+
   /** The open panels. */
   render(): TemplateResult {
     return html`${this.#precheck?.render()}${this.#debugPanel?.render()}`;
@@ -138,12 +159,12 @@ export class SupportTools {
   #debugSnapshot(): DebugSnapshot {
     const host = this.#host;
     const hooks = this.#hooks;
-    const configuration = hooks.rtcConfiguration();
+    const configuration = this.#engine.rtcConfiguration();
     return {
       state: host.state,
       endReason: host.endReason,
       signalingStatus: hooks.signaling.status,
-      signalingUrl: hooks.signalingUrl(),
+      signalingUrl: resolveSignalingUrl(host.signaling, location.href),
       registered: hooks.signaling.registeredName !== null,
       peerConnection: host.peerConnection,
       localStream: host.localStream,
@@ -151,7 +172,7 @@ export class SupportTools {
       iceServers: configuration.iceServers ?? [],
       iceTransportPolicy: configuration.iceTransportPolicy ?? "all",
       playbackBlocked: host.playbackBlocked,
-      devices: this.#media.devices,
+      devices: this.#engine.media.devices,
       log: hooks.diagnostics(),
     };
   }

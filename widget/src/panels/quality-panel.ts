@@ -3,7 +3,7 @@
  * details panel it opens. Part of the in-call chunk (in-call.ts).
  */
 import { css, html, nothing, type TemplateResult } from "lit";
-import type { CallRenderLabels } from "../labels.ts";
+import { type CallRenderLabels, formatLabel } from "../labels.ts";
 import type { QualitySample } from "../quality-stats.ts";
 
 /** The indicator's and panel's words in English (labels.ts has the rest). */
@@ -46,9 +46,7 @@ export function renderQualityButton(view: QualityButtonView): TemplateResult {
     fair: labels.qualityFair,
     poor: labels.qualityPoor,
   }[sample.level];
-  // Not formatLabel: importing it from the core would split labels.ts into a
-  // chunk of its own, one more request for every page.
-  const name = labels.quality.replace("{level}", level);
+  const name = formatLabel(labels.quality, { level });
   return html`
     <button
       part="quality-button"

@@ -5,8 +5,6 @@ import {
   type ReactiveControllerHost,
   type TemplateResult,
 } from "lit";
-// The meter re-renders 10 times a second; re-setting srcObject would reload the preview.
-import { live } from "lit/directives/live.js";
 import type { SignalingStatus } from "../events.ts";
 import { describeMediaError } from "../media-errors.ts";
 import { iceProbeTargets, type IceServerKind, probeIceServer } from "./ice-probe.ts";
@@ -398,6 +396,8 @@ export class PrecheckController implements ReactiveController {
       rows.push(["STUN/TURN servers", check("warn", "none configured")]);
     }
     const video = this.stream?.getVideoTracks().length ?? 0;
+    // The meter re-renders 10 times a second; Lit sets .srcObject only when
+    // the stream changed, so the preview is not reloaded each time.
     return html`
       <section part="precheck" class="precheck" aria-label="Camera and network check">
         <div class="precheck-media">
@@ -409,7 +409,7 @@ export class PrecheckController implements ReactiveController {
             playsinline
             muted
             .muted=${true}
-            .srcObject=${live(this.stream)}
+            .srcObject=${this.stream}
             ?hidden=${video === 0}
           ></video>
           <label class="precheck-level">Microphone level
