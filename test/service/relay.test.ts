@@ -1,6 +1,6 @@
 /** Targeted relay, chat and the call vocabulary (PROTOCOL "Relay"). */
 import { deepStrictEqual as assertEquals, strictEqual } from "node:assert/strict";
-import { startTestService } from "./_service.ts";
+import { startTestService, type TestService } from "./_service.ts";
 import type { TestClient } from "./_client.ts";
 
 const offer = { type: "offer", sdp: "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\n" };
@@ -212,19 +212,21 @@ Deno.test("the call peer is cleared when it leaves: a bare hang-up never reaches
 });
 
 /** alice and bob in a call: an offer one way, an answer back. */
-async function inCall(alice: TestClient, bob: TestClient) {
+/** alice has called bob and bob has answered; carol is in the room too. */
+async function bobInCallWithAlice(service: TestService) {
+  const alice = await service.join("alice");
+  const bob = await service.join("bob");
+  const carol = await service.join("carol");
   alice.send({ type: "video-offer", target: bob.name, sdp: offer });
   await bob.next("video-offer");
   bob.send({ type: "video-answer", target: alice.name, sdp: { type: "answer", sdp: "v=0" } });
   await alice.next("video-answer");
+  return { alice, bob, carol };
 }
 
 Deno.test("an offer from a third party does not replace the call peer: after answering it busy, a bare hang-up still ends the call", async () => {
   await using service = await startTestService();
-  const alice = await service.join("alice");
-  const bob = await service.join("bob");
-  const carol = await service.join("carol");
-  await inCall(alice, bob);
+  const { alice, bob, carol } = await bobInCallWithAlice(service);
   // A renegotiation from the current peer is not a third party.
   alice.send({ type: "video-offer", target: "bob", sdp: offer });
   await bob.next("video-offer");
@@ -244,10 +246,7 @@ Deno.test("an offer from a third party does not replace the call peer: after ans
 
 Deno.test("an unanswered offer from a third party does not take the call peer: a bare hang-up goes to the peer", async () => {
   await using service = await startTestService();
-  const alice = await service.join("alice");
-  const bob = await service.join("bob");
-  const carol = await service.join("carol");
-  await inCall(alice, bob);
+  const { alice, bob, carol } = await bobInCallWithAlice(service);
   carol.send({ type: "video-offer", target: "bob", sdp: offer });
   await bob.next("video-offer");
   bob.send({ type: "hang-up", target: null });
@@ -258,10 +257,7 @@ Deno.test("an unanswered offer from a third party does not take the call peer: a
 
 Deno.test("answering a third party's offer switches the call peer to it", async () => {
   await using service = await startTestService();
-  const alice = await service.join("alice");
-  const bob = await service.join("bob");
-  const carol = await service.join("carol");
-  await inCall(alice, bob);
+  const { alice, bob, carol } = await bobInCallWithAlice(service);
   carol.send({ type: "video-offer", target: "bob", sdp: offer });
   await bob.next("video-offer");
   bob.send({ type: "video-answer", target: "carol", sdp: { type: "answer", sdp: "v=0" } });
@@ -274,10 +270,7 @@ Deno.test("answering a third party's offer switches the call peer to it", async 
 
 Deno.test("after a call ends with a hang-up, the next caller becomes the call peer", async () => {
   await using service = await startTestService();
-  const alice = await service.join("alice");
-  const bob = await service.join("bob");
-  const carol = await service.join("carol");
-  await inCall(alice, bob);
+  const { alice, bob, carol } = await bobInCallWithAlice(service);
   alice.send({ type: "hang-up", target: null });
   await bob.next("hang-up");
   carol.send({ type: "video-offer", target: "bob", sdp: offer });
@@ -290,10 +283,7 @@ Deno.test("after a call ends with a hang-up, the next caller becomes the call pe
 
 Deno.test("when the call peer left without a hang-up, a bare hang-up goes to whoever called since", async () => {
   await using service = await startTestService();
-  const alice = await service.join("alice");
-  const bob = await service.join("bob");
-  const carol = await service.join("carol");
-  await inCall(alice, bob);
+  const { alice, bob, carol } = await bobInCallWithAlice(service);
   await alice.close();
   await bob.userlist(["bob", "carol"]);
   carol.send({ type: "video-offer", target: "bob", sdp: offer });

@@ -295,17 +295,22 @@ Deno.test("an abrupt TCP drop (no close frame) holds the name too", async () => 
   await assertNoListChangeUntil(service, bob, ["bob", "ghost"]);
 });
 
+/** Sends one frame more than a held name keeps: that one is refused at once. */
+async function overfillHeldQueue(sender: TestClient, target: string): Promise<void> {
+  for (let i = 0; i <= HELD_MAX_FRAMES; i++) {
+    sender.send({ type: "new-ice-candidate", target, candidate: { candidate: `c${i}` } });
+  }
+  const refused = await sender.nextError("unknown-target");
+  strictEqual(refused.target, target);
+  strictEqual(/too many messages are waiting/.test(refused.message as string), true);
+}
+
 Deno.test("the held queue is bounded: a frame that does not fit is refused at once with unknown-target", async () => {
   await using service = await startTestService();
   const alice = await joinResumable(service, "alice");
   const bob = await service.join("bob");
   await drop(service, alice.client);
-  for (let i = 0; i <= HELD_MAX_FRAMES; i++) {
-    bob.send({ type: "new-ice-candidate", target: "alice", candidate: { candidate: `c${i}` } });
-  }
-  const refused = await bob.nextError("unknown-target");
-  strictEqual(refused.target, "alice");
-  strictEqual(/too many messages are waiting/.test(refused.message as string), true);
+  await overfillHeldQueue(bob, "alice");
 
   const back = await resumeAs(service, "alice", alice.token);
   strictEqual((await back.client.next("resume")).held, HELD_MAX_FRAMES);
@@ -375,12 +380,7 @@ Deno.test("redis: the held queue is bounded for senders on other instances too: 
   const bob = await b.join("bob");
   await bob.userlist(["alice", "bob"]);
   await drop(a, alice.client);
-  for (let i = 0; i <= HELD_MAX_FRAMES; i++) {
-    bob.send({ type: "new-ice-candidate", target: "alice", candidate: { candidate: `c${i}` } });
-  }
-  const refused = await bob.nextError("unknown-target");
-  strictEqual(refused.target, "alice");
-  strictEqual(/too many messages are waiting/.test(refused.message as string), true);
+  await overfillHeldQueue(bob, "alice");
 
   const back = await resumeAs(b, "alice", alice.token);
   strictEqual((await back.client.next("resume")).held, HELD_MAX_FRAMES);
