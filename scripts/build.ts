@@ -43,7 +43,7 @@ function minifyTemplates(): esbuild.Plugin {
   return {
     name: "minify-lit-templates",
     setup(build) {
-      build.onLoad({ filter: WIDGET_SOURCE }, async ({ path }) => {
+      build.onLoad({ filter: WIDGET_SOURCE, namespace: "file" }, async ({ path }) => {
         const source = await Deno.readTextFile(path);
         return { contents: minifyTemplatesIn(path, source), loader: "ts" };
       });
@@ -206,12 +206,22 @@ async function skipElementFacade(entry: string, elementModule: string): Promise<
   if (!facadePath || !facade || !chunk || ownCode) {
     throw new Error(`build: ${elementModule} is not a facade of one chunk any more`);
   }
+  const importers = Object.keys(outputs).filter((path) =>
+    outputs[path].imports.some((imported) => imported.path === facadePath)
+  );
+  if (importers.length !== 1 || importers[0] !== entry) {
+    throw new Error(
+      `build: ${facadePath} is imported by ${importers.join(", ")}, not only ${entry}`,
+    );
+  }
   const relative = (path: string) => `./${path.slice(dirname(entry).length + 1)}`;
   const [from, to] = [JSON.stringify(relative(facadePath)), JSON.stringify(relative(chunk.path))];
   const code = await Deno.readTextFile(`${root}${entry}`);
-  const at = code.indexOf(from);
-  if (at < 0 || code.indexOf(from, at + 1) >= 0) {
-    throw new Error(`build: ${from} not once in ${entry}`);
+  // Only a bare `await import(…);`: the facade's export names are not the chunk's.
+  const statement = `await import(${from});`;
+  const at = code.indexOf(statement) + "await import(".length;
+  if (at < "await import(".length || code.indexOf(from, at + 1) >= 0) {
+    throw new Error(`build: ${entry} uses ${from} other than in one bare \`${statement}\``);
   }
   await Deno.writeTextFile(
     `${root}${entry}`,
@@ -244,7 +254,8 @@ await skipElementFacade(entry, ELEMENT_MODULE);
 /**
  * Terser after esbuild: its repeated compress passes find what one esbuild
  * pass leaves (about 1.5% of the gzip size). The source maps are chained,
- * so they still point at the TypeScript sources; the licence comment stays.
+ * so they still point at the TypeScript sources, whose text they carry.
+ * Licences are in the .LEGAL.txt files esbuild writes beside the chunks.
  */
 async function minifyAgain(path: string): Promise<void> {
   const file = `${root}${path}`;
@@ -254,8 +265,13 @@ async function minifyAgain(path: string): Promise<void> {
     module: true,
     compress: { passes: 2 },
     mangle: true,
-    format: { comments: /^!/ },
-    sourceMap: { content: await Deno.readTextFile(`${file}.map`), url: `${name}.map` },
+    format: { comments: false },
+    sourceMap: {
+      content: await Deno.readTextFile(`${file}.map`),
+      url: `${name}.map`,
+      // The sources' text, as esbuild put it in: the service serves only dist/.
+      includeSources: true,
+    },
   });
   await Deno.writeTextFile(file, minified.code!);
   await Deno.writeTextFile(`${file}.map`, minified.map as string);

@@ -1,7 +1,7 @@
 import { expect, fixture, html, waitUntil } from "@open-wc/testing";
 import { sendKeys } from "@web/test-runner-commands";
 import sinon from "sinon";
-import { parseChatFrame } from "../../widget/src/controllers/chat-controller.ts";
+import { MAX_CHAT_HISTORY, parseChatFrame } from "../../widget/src/controllers/chat-controller.ts";
 import type { P2pCall } from "../../widget/src/p2p-call.ts";
 import {
   collideNextOffers,
@@ -133,6 +133,27 @@ describe("<p2p-call> chat", () => {
     await waitUntil(() => logText(bob).includes("two"), "opening shows them");
     expect(part(bob, "chat-unread")).to.equal(null);
     expect(button.hasAttribute("aria-label"), "the plain name again").to.equal(false);
+  });
+
+  it("keeps the latest 500 messages of a call in the log", async () => {
+    const [alice, bob] = await mountCallers(url, ["alice", "bob"]);
+    await connect(alice, bob);
+    await openChat(alice);
+    await openChat(bob);
+    let heard = 0;
+    bob.addEventListener("p2p-chat-message", () => heard++);
+
+    for (let i = 1; i <= 520; i++) expect(alice.sendMessage(`m${i}`)).to.equal(true);
+
+    await waitUntil(() => heard === 520, "bob heard every message", { timeout: 10_000 });
+    await bob.updateComplete;
+    for (const element of [alice, bob]) {
+      const texts = [...part(element, "chat-log")!.querySelectorAll(".chat-text")]
+        .map((line) => line.textContent);
+      expect(texts.length, `${element.name}'s log`).to.equal(MAX_CHAT_HISTORY);
+      expect(texts[0]).to.equal("m21");
+      expect(texts.at(-1)).to.equal("m520");
+    }
   });
 
   it("starts each call with an empty log and refuses to send outside a call", async () => {

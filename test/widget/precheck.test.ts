@@ -57,6 +57,11 @@ describe("<p2p-call> pre-call check", () => {
     const meter = part<HTMLMeterElement>(element, "precheck-level")!;
     // The fake microphones (Chromium's, Firefox's) play a tone.
     await waitUntil(() => meter.value > 0, "the level meter moves", { timeout: 10_000 });
+    // The meter re-renders ten times a second; the preview must not reload with it.
+    let reloads = 0;
+    preview.addEventListener("loadstart", () => reloads++);
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    expect(reloads, "preview reloads while the meter runs").to.equal(0);
     await waitUntil(
       () => part(element, "precheck-verdict")!.textContent!.includes("Ready"),
       "a verdict",

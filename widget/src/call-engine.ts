@@ -1,9 +1,10 @@
 /**
  * The call engine: media, peer connection, call state machine, playback and
- * chat, with the controls a call shows (incoming prompt, in-call controls,
- * device pickers). Only needed once a call exists, so it is a chunk of its
- * own (bundle budget, issue 7): the element prefetches it after its first
- * render and awaits it before handling a call.
+ * chat, with what the element shows of them (videos, status sentences,
+ * incoming prompt, call controls, device pickers), the language controller
+ * and the tools row (pre-call check, debug report). A chunk of its own
+ * (bundle budget, issue 7): the element renders its lobby without it,
+ * prefetches it after its first render and awaits it before handling a call.
  */
 import { type CSSResult, html, nothing, type PropertyValues, type TemplateResult } from "lit";
 import { CallState, isInCall } from "./call-state.ts";
@@ -156,9 +157,8 @@ export class CallEngine {
    */
   addStyles(styles: CSSResult): void {
     const host = this.#host;
-    const root = host.shadowRoot;
-    if (root) addStyles(root, styles);
-    else void host.updateComplete.then(() => this.addStyles(styles));
+    if (host.shadowRoot) addStyles(host.shadowRoot, styles);
+    else void host.updateComplete.then(() => host.shadowRoot && addStyles(host.shadowRoot, styles));
   }
 
   /** A call message from another member: checked here, then handed to the call. */

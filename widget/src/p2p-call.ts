@@ -351,9 +351,24 @@ export class P2pCall extends LitElement {
   }
 
   protected override firstUpdated(): void {
-    // Prefetch the call engine once the element shows, so a click on Call
-    // does not wait for it.
-    setTimeout(() => void this.#loadEngine().catch(() => {}), 0);
+    setTimeout(() => this.#prefetchEngine(), 0);
+  }
+
+  /**
+   * Loads the call engine once the element shows, so a click on Call does not
+   * wait for it. If it cannot be loaded (offline, or a deploy replaced the
+   * chunks), the page hears of it, and it is tried again when the browser is
+   * back online or a call starts.
+   */
+  #prefetchEngine(): void {
+    this.#loadEngine().catch((error: unknown) => {
+      this.#engineFailed(error);
+      globalThis.addEventListener("online", () => this.#prefetchEngine(), { once: true });
+    });
+  }
+
+  #engineFailed(error: unknown): void {
+    this.#reportError("signaling", "The call could not be loaded.", error);
   }
 
   /** Loads the call engine (once; a failed import is retried on the next call). */
@@ -385,9 +400,7 @@ export class P2pCall extends LitElement {
     if (this.#engine) handle(this.#engine);
     else {
       this.#pending.push(handle);
-      void this.#loadEngine().catch((error: unknown) =>
-        this.#reportError("signaling", "The call could not be loaded.", error)
-      );
+      void this.#loadEngine().catch((error: unknown) => this.#engineFailed(error));
     }
   }
 

@@ -4,15 +4,25 @@
  * engine's chunk, since only a call needs them. The element's own service
  * messages are checked in protocol.ts.
  */
-import type { ReceivedRelay } from "./controllers/signaling-controller.ts";
 import {
+  type HangUpMessage,
   type HangUpReason,
   type IceCandidate,
   isObject,
   isString,
+  type NewIceCandidateMessage,
   type SessionDescription,
   type UncheckedRelay,
+  type VideoAnswerMessage,
+  type VideoOfferMessage,
 } from "./protocol.ts";
+
+/** A relayed message as received: the service has stamped the sender's `name`. */
+export type ReceivedRelay =
+  | (VideoOfferMessage & { name: string })
+  | (VideoAnswerMessage & { name: string })
+  | (NewIceCandidateMessage & { name: string })
+  | (HangUpMessage & { name: string });
 
 export type RelayCheck =
   | { ok: true; message: ReceivedRelay }

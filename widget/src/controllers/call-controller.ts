@@ -11,7 +11,8 @@ import {
 import type { ErrorMessage, HangUpReason, SessionDescription } from "../protocol.ts";
 import type { DeviceKind, MediaController } from "./media-controller.ts";
 import type { MediaPathStatus, PeerController, PeerSignal } from "./peer-controller.ts";
-import type { ReceivedRelay, SignalingController } from "./signaling-controller.ts";
+import type { ReceivedRelay } from "../relay-messages.ts";
+import type { SignalingController } from "./signaling-controller.ts";
 import { saveResumeCall, takeResumeCall } from "../resume-call.ts";
 
 /** Options of `accept()`. */

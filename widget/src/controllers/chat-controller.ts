@@ -9,6 +9,9 @@ export interface ChatMessage {
 /** Longer messages are cut: the log is a chat, not a file transfer. */
 export const MAX_CHAT_LENGTH = 2_000;
 
+/** The log keeps the latest messages of a call: a long chat, or a flood, does not grow the page. */
+export const MAX_CHAT_HISTORY = 500;
+
 /**
  * The channel's id on both sides. A pre-negotiated channel (`negotiated: true`)
  * needs no in-band open handshake, so both peers may create it independently
@@ -150,7 +153,7 @@ export class ChatController implements ReactiveController {
   }
 
   #add(message: ChatMessage): void {
-    this.messages = [...this.messages, message];
+    this.messages = [...this.messages.slice(1 - MAX_CHAT_HISTORY), message];
     this.#host.requestUpdate();
   }
 }

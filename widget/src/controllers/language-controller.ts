@@ -44,6 +44,8 @@ export class LanguageController implements ReactiveController {
   readonly #packs: Partial<Record<OtherLanguage, LanguagePack>> = {};
   readonly #loading = new Set<OtherLanguage>();
   #observer: MutationObserver | null = null;
+  /** The table on show; `null`: English. */
+  #shown: LanguagePack | null = null;
 
   constructor(host: ReactiveControllerHost & Element, labels: ElementLabels) {
     this.#host = host;
@@ -68,11 +70,11 @@ export class LanguageController implements ReactiveController {
 
   #resolve(): void {
     const language = labelLanguage(nearestLang(this.#host));
-    if (language === this.language) return;
     this.language = language;
     if (language === "en") this.#show(null);
     else if (this.#packs[language]) this.#show(this.#packs[language]);
     else if (!this.#loading.has(language)) {
+      // A failed load is tried again on the next change of a `lang`.
       this.#loading.add(language);
       loaders[language]().then(
         (pack) => {
@@ -86,6 +88,8 @@ export class LanguageController implements ReactiveController {
   }
 
   #show(pack: LanguagePack | null): void {
+    if (pack === this.#shown) return;
+    this.#shown = pack;
     this.#labels.use(pack);
     this.#host.requestUpdate();
   }

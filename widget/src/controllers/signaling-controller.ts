@@ -4,24 +4,13 @@ import type { SignalingStatus } from "../events.ts";
 import {
   type ClientMessage,
   type ErrorMessage,
-  type HangUpMessage,
   type IceServer,
-  type NewIceCandidateMessage,
   parseServerMessage,
   type RelayedMessage,
   SUBPROTOCOL,
   type UncheckedRelay,
-  type VideoAnswerMessage,
-  type VideoOfferMessage,
 } from "../protocol.ts";
 import { loadResumeToken, resumeKey, saveResumeToken } from "../resume-token.ts";
-
-/** A relayed message as received: the service has stamped the sender's `name`. */
-export type ReceivedRelay =
-  | (VideoOfferMessage & { name: string })
-  | (VideoAnswerMessage & { name: string })
-  | (NewIceCandidateMessage & { name: string })
-  | (HangUpMessage & { name: string });
 
 export interface SignalingCallbacks {
   /** A call message from another member of the room, to be checked (relay-messages.ts). */

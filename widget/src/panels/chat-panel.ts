@@ -6,7 +6,7 @@ import { css, html, nothing, type TemplateResult } from "lit";
 import type { ChatMessage } from "../controllers/chat-controller.ts";
 import type { CallRenderLabels } from "../labels.ts";
 
-/** This panel's words in English (labels.ts has the rest). */
+/** This panel's words in English (labels.ts and call-labels.ts have the rest). */
 export const englishChatLabels = {
   chatLog: "Messages",
   chatInput: "Message",

@@ -6,7 +6,7 @@ import { css, html, nothing, type TemplateResult } from "lit";
 import { type CallRenderLabels, formatLabel } from "../labels.ts";
 import type { QualitySample } from "../quality-stats.ts";
 
-/** The indicator's and panel's words in English (labels.ts has the rest). */
+/** The indicator's and panel's words in English (labels.ts and call-labels.ts have the rest). */
 export const englishQualityLabels = {
   quality: "Quality: {level}",
   qualityGood: "good",

@@ -171,6 +171,9 @@ export const styles = css`
   }
 `;
 
+/** The element the check renders in: its controls are in `renderRoot`. */
+export type PrecheckHost = ReactiveControllerHost & { readonly renderRoot: ParentNode };
+
 /**
  * The pre-call check: camera preview, microphone level meter, whether the
  * signaling service is reachable and whether each configured STUN/TURN server
@@ -191,7 +194,7 @@ export class PrecheckController implements ReactiveController {
   /** Set once every check has finished. */
   result: PrecheckResult | null = null;
 
-  readonly #host: ReactiveControllerHost;
+  readonly #host: PrecheckHost;
   readonly #parts: PrecheckParts;
   #options: Required<PrecheckOptions> = DEFAULTS;
   /** Bumped by every start/stop: results of an older run are dropped. */
@@ -203,7 +206,7 @@ export class PrecheckController implements ReactiveController {
   #signalingTimer: ReturnType<typeof setTimeout> | undefined;
   #resolve: ((result: PrecheckResult) => void) | null = null;
 
-  constructor(host: ReactiveControllerHost, parts: PrecheckParts) {
+  constructor(host: PrecheckHost, parts: PrecheckParts) {
     this.#host = host;
     this.#parts = parts;
     host.addController(this);
@@ -213,6 +216,14 @@ export class PrecheckController implements ReactiveController {
     // The signaling controller updates the host on every status change; seen
     // before render, the news is shown in this same update.
     this.#checkSignaling();
+  }
+
+  hostUpdated(): void {
+    // Set by hand, only when the stream changed: Lit would set an object
+    // property on every render (10 a second while the meter runs), and each
+    // srcObject assignment reloads the preview.
+    const video = this.#host.renderRoot.querySelector<HTMLVideoElement>(".precheck-video");
+    if (video && video.srcObject !== this.stream) video.srcObject = this.stream;
   }
 
   hostDisconnected(): void {
@@ -396,8 +407,6 @@ export class PrecheckController implements ReactiveController {
       rows.push(["STUN/TURN servers", check("warn", "none configured")]);
     }
     const video = this.stream?.getVideoTracks().length ?? 0;
-    // The meter re-renders 10 times a second; Lit sets .srcObject only when
-    // the stream changed, so the preview is not reloaded each time.
     return html`
       <section part="precheck" class="precheck" aria-label="Camera and network check">
         <div class="precheck-media">
@@ -409,7 +418,6 @@ export class PrecheckController implements ReactiveController {
             playsinline
             muted
             .muted=${true}
-            .srcObject=${this.stream}
             ?hidden=${video === 0}
           ></video>
           <label class="precheck-level">Microphone level
