@@ -7,7 +7,7 @@
 import { deepStrictEqual as assertEquals, strictEqual } from "node:assert/strict";
 import { type JoinOptions, startTestService, type TestService } from "./_service.ts";
 import type { Received, TestClient } from "./_client.ts";
-import { startCluster } from "./_cluster.ts";
+import { type Cluster, startCluster } from "./_cluster.ts";
 import { RawWebSocket } from "./_raw_socket.ts";
 import { HELD_MAX_FRAMES } from "../../signaling/resume.ts";
 
@@ -345,12 +345,18 @@ Deno.test("the call peer survives a resume: a bare hang-up reaches the resumed s
   });
 });
 
-Deno.test("redis: a socket resumes on the instance that held its name; frames from another instance are held", async () => {
-  await using cluster = await startCluster(2);
+/** alice (resumable) on the cluster's first instance, bob on the second, and bob sees her. */
+async function aliceOnFirstBobOnSecond(cluster: Cluster) {
   const [a, b] = cluster.instances;
   const alice = await joinResumable(a, "alice");
   const bob = await b.join("bob");
   await bob.userlist(["alice", "bob"]);
+  return { a, b, alice, bob };
+}
+
+Deno.test("redis: a socket resumes on the instance that held its name; frames from another instance are held", async () => {
+  await using cluster = await startCluster(2);
+  const { a, b, alice, bob } = await aliceOnFirstBobOnSecond(cluster);
 
   await drop(a, alice.client);
   bob.send({ type: "video-offer", target: "alice", sdp: { type: "offer", sdp: "v=0" } });
@@ -375,10 +381,7 @@ Deno.test("redis: a socket resumes on the instance that held its name; frames fr
 
 Deno.test("redis: the held queue is bounded for senders on other instances too: the one that does not fit hears unknown-target", async () => {
   await using cluster = await startCluster(2);
-  const [a, b] = cluster.instances;
-  const alice = await joinResumable(a, "alice");
-  const bob = await b.join("bob");
-  await bob.userlist(["alice", "bob"]);
+  const { a, b, alice, bob } = await aliceOnFirstBobOnSecond(cluster);
   await drop(a, alice.client);
   await overfillHeldQueue(bob, "alice");
 
@@ -389,10 +392,7 @@ Deno.test("redis: the held queue is bounded for senders on other instances too: 
 
 Deno.test("redis: when the grace ends the name is freed across instances and remote senders get unknown-target", async () => {
   await using cluster = await startCluster(2, { resumeGraceSeconds: 1 });
-  const [a, b] = cluster.instances;
-  const alice = await joinResumable(a, "alice");
-  const bob = await b.join("bob");
-  await bob.userlist(["alice", "bob"]);
+  const { a, b, alice, bob } = await aliceOnFirstBobOnSecond(cluster);
   await drop(a, alice.client);
   bob.send({ type: "message", target: "alice", text: "hello?" });
   assertEquals(await bob.next("userlist"), { type: "userlist", users: ["bob"] });
@@ -441,10 +441,7 @@ Deno.test("redis: a socket resumes on another instance; the holder hands over it
 
 Deno.test("redis: a token works once across instances", async () => {
   await using cluster = await startCluster(2);
-  const [a, b] = cluster.instances;
-  const alice = await joinResumable(a, "alice");
-  const bob = await b.join("bob");
-  await bob.userlist(["alice", "bob"]);
+  const { a, b, alice, bob } = await aliceOnFirstBobOnSecond(cluster);
   await drop(a, alice.client);
 
   const back = await resumeAs(a, "alice", alice.token);
