@@ -11,6 +11,7 @@ import {
   uniqueRoom,
   waitForState,
 } from "./helpers.ts";
+import { type Coturn, coturnOutput, startCoturn, stopInfra, turnCredential } from "./infra.ts";
 
 async function openedTracks(getUserMedia: SinonSpy): Promise<MediaStreamTrack[]> {
   const streams = await Promise.allSettled(getUserMedia.returnValues as Promise<MediaStream>[]);
@@ -120,6 +121,81 @@ describe("<p2p-call> pre-call check", () => {
     expect(element.shadowRoot!.innerHTML).not.to.contain("precheck-user");
   });
 
+  describe("against a real coturn on loopback", () => {
+    const SECRET = "precheck-turn-secret";
+    let coturn: Coturn;
+    /** coturn as a TURN server, on a TURN REST credential it accepts (valid for an hour). */
+    let turn: RTCIceServer & { username: string; credential: string };
+
+    before(async () => {
+      coturn = await startCoturn(SECRET);
+      const expiry = Math.floor(Date.now() / 1000) + 3600;
+      turn = { urls: coturn.url, ...await turnCredential(SECRET, "precheck", expiry) };
+    });
+
+    after(() => stopInfra());
+
+    it("says a TURN server that accepts the credentials answers and relays", async () => {
+      const element = await mount({ iceServers: JSON.stringify([turn]) });
+
+      // A loaded machine can delay the analyser: see "precheck() resolves with the result".
+      const result = await element.precheck({ iceTimeout: 5_000, micWindow: 10_000 });
+
+      expect(result.servers, await coturnOutput()).to.deep.equal([
+        { url: coturn.url, kind: "turn", status: "ok", detail: "answers and relays" },
+      ]);
+      expect(result.ready).to.equal(true);
+      expect(result.verdict).to.equal(
+        "Ready for calls: camera, microphone, signaling and network all work.",
+      );
+      await element.updateComplete;
+      expect(panelText(element)).to.contain(`TURN ${coturn.url} answers and relays`);
+      expect(part(element, "precheck-verdict")!.textContent!.trim()).to.equal(result.verdict);
+      expect(element.shadowRoot!.innerHTML).not.to.contain(turn.credential);
+    });
+
+    it("says which TURN entry coturn refuses: the one with the wrong password", async () => {
+      const wrong = { ...turn, credential: "not-the-password" };
+      const element = await mount({ iceServers: JSON.stringify([turn, wrong]) });
+
+      const result = await element.precheck({ iceTimeout: 5_000, micWindow: 10_000 });
+
+      // Same server, same user: only the password tells the two entries apart.
+      expect(result.servers, await coturnOutput()).to.deep.equal([
+        { url: coturn.url, kind: "turn", status: "ok", detail: "answers and relays" },
+        { url: coturn.url, kind: "turn", status: "fail", detail: "rejected the credentials (401)" },
+      ]);
+      expect(result.ready).to.equal(false);
+      expect(result.verdict).to.equal(
+        `Not ready: TURN ${coturn.url}: rejected the credentials (401).`,
+      );
+      await element.updateComplete;
+      expect(panelText(element)).to.contain(`TURN ${coturn.url} rejected the credentials (401)`);
+      expect(element.shadowRoot!.innerHTML).not.to.contain(turn.username);
+      expect(element.shadowRoot!.innerHTML).not.to.contain("not-the-password");
+    });
+
+    // No NAT on loopback: coturn reports the host candidate's own address, which
+    // browsers do not repeat as a srflx candidate; gathering completes at once
+    // with no error (a silent server never completes it, or fails it with 701).
+    it("says a STUN server that answers is reachable, with no NAT in between", async () => {
+      const stun = { urls: coturn.url.replace(/^turn:/, "stun:") };
+      const element = await mount({ iceServers: JSON.stringify([stun, turn]) });
+
+      const result = await element.precheck({ iceTimeout: 5_000, micWindow: 10_000 });
+
+      expect(result.servers[0]).to.deep.equal({
+        url: stun.urls,
+        kind: "stun",
+        status: "ok",
+        detail: "answers (no NAT: it sees this device's own address)",
+      });
+      expect(result.verdict).to.equal(
+        "Ready for calls: camera, microphone, signaling and network all work.",
+      );
+    });
+  });
+
   it("says when the signaling service cannot be reached", async () => {
     // A port nothing listens on (the service's own port, plus one, is not ours to assume).
     const element = await mount({ signaling: "ws://127.0.0.1:9/ws" });
@@ -164,12 +240,24 @@ describe("<p2p-call> pre-call check", () => {
 
 describe("pre-call check verdicts", () => {
   it("reads STUN and TURN gathering outcomes", () => {
-    const none = { found: [], errors: [], timedOutAfter: null };
+    const none = { found: [], errors: [], timedOutAfter: null, complete: false };
     expect(iceProbeVerdict("stun", { ...none, found: ["host", "srflx"] }).status).to.equal("ok");
+    // Complete with no srflx and no error: it answered with this device's own address.
+    expect(iceProbeVerdict("stun", { ...none, found: ["host"], complete: true })).to.deep.equal({
+      status: "ok",
+      detail: "answers (no NAT: it sees this device's own address)",
+    });
     expect(iceProbeVerdict("stun", { ...none, found: ["host"] })).to.deep.equal({
       status: "fail",
       detail: "did not answer",
     });
+    expect(
+      iceProbeVerdict("stun", {
+        ...none,
+        complete: true,
+        errors: [{ code: 701, text: "STUN host lookup received error." }],
+      }).status,
+    ).to.equal("fail");
     expect(iceProbeVerdict("turn", { ...none, found: ["relay"] }).status).to.equal("ok");
     expect(iceProbeVerdict("turn", { ...none, errors: [{ code: 401, text: "Unauthorized" }] }))
       .to.deep.equal({ status: "fail", detail: "rejected the credentials (401)" });

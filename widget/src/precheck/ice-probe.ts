@@ -1,8 +1,11 @@
 /**
  * Does a STUN or TURN server answer? Gathers ICE candidates with a throwaway
  * RTCPeerConnection that knows only that server: a STUN server that answers
- * yields a server-reflexive (`srflx`) candidate, a TURN server that accepts
- * the credentials a `relay` one. Nothing is sent to any peer.
+ * yields a server-reflexive (`srflx`) candidate, unless there is no NAT in
+ * between (then it reports this device's own address, and browsers drop a
+ * srflx candidate that repeats a host one: gathering just completes, with no
+ * error); a TURN server that accepts the credentials yields a `relay` one.
+ * Nothing is sent to any peer.
  */
 
 export type IceServerKind = "stun" | "turn";
@@ -24,6 +27,11 @@ export interface IceGatheringOutcome {
   errors: readonly { code: number; text: string }[];
   /** Milliseconds waited in vain, if the probe timed out. */
   timedOutAfter: number | null;
+  /**
+   * Gathering completed on its own. A STUN server that does not answer keeps
+   * it from completing (Chromium) or completes it with error 701 (Firefox).
+   */
+  complete: boolean;
 }
 
 export function iceServerKind(url: string): IceServerKind | null {
@@ -49,6 +57,9 @@ export function iceProbeVerdict(
 ): Pick<IceServerCheck, "status" | "detail"> {
   if (kind === "stun" && outcome.found.includes("srflx")) {
     return { status: "ok", detail: "answers (public address found)" };
+  }
+  if (kind === "stun" && outcome.complete && outcome.errors.length === 0) {
+    return { status: "ok", detail: "answers (no NAT: it sees this device's own address)" };
   }
   if (kind === "turn" && outcome.found.includes("relay")) {
     return { status: "ok", detail: "answers and relays" };
@@ -95,13 +106,14 @@ export function probeIceServer(
   const errors: { code: number; text: string }[] = [];
   return new Promise((resolve) => {
     let done = false;
-    const finish = (timedOutAfter: number | null): void => {
+    const finish = (timedOutAfter: number | null, complete = false): void => {
       if (done) return;
       done = true;
       clearTimeout(timer);
       signal?.removeEventListener("abort", onAbort);
       pc.close();
-      resolve({ url, kind, ...iceProbeVerdict(kind, { found, errors, timedOutAfter }) });
+      const outcome = { found, errors, timedOutAfter, complete };
+      resolve({ url, kind, ...iceProbeVerdict(kind, outcome) });
     };
     const onAbort = () => finish(null);
     const timer = setTimeout(() => finish(timeout), timeout);
@@ -109,7 +121,7 @@ export function probeIceServer(
     pc.addEventListener("icecandidate", ({ candidate }) => {
       if (candidate?.type) found.push(candidate.type);
       // A null candidate: gathering is complete.
-      if (!candidate || candidate.type === wanted) finish(null);
+      if (!candidate || candidate.type === wanted) finish(null, !candidate);
     });
     pc.addEventListener("icecandidateerror", (event) => {
       errors.push({ code: event.errorCode, text: event.errorText });
