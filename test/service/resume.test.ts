@@ -392,7 +392,7 @@ Deno.test("redis: the held queue is bounded for senders on other instances too: 
 
 Deno.test("redis: when the grace ends the name is freed across instances and remote senders get unknown-target", async () => {
   await using cluster = await startCluster(2, { resumeGraceSeconds: 1 });
-  const { a, b, alice, bob } = await aliceOnFirstBobOnSecond(cluster);
+  const { a, alice, bob } = await aliceOnFirstBobOnSecond(cluster);
   await drop(a, alice.client);
   bob.send({ type: "message", target: "alice", text: "hello?" });
   assertEquals(await bob.next("userlist"), { type: "userlist", users: ["bob"] });
