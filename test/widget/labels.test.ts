@@ -103,6 +103,41 @@ describe("<p2p-call> labels and languages", () => {
     expect(part(bob, "status")!.textContent!.trim()).to.equal("alice님이 전화를 끊었습니다.");
   });
 
+  it('speaks Korean in the pre-call check and the debug report panel with lang="ko"', async () => {
+    const element = await fixture<P2pCall>(html`
+      <p2p-call lang="ko" signaling=${url} name="alice" room=${uniqueRoom()} ice-servers="[]"></p2p-call>
+    `);
+    await waitUntil(() => nameOf(element, "debug-button") === "디버그 보고서", "Korean loads", {
+      timeout: 10_000,
+    });
+
+    const result = await element.precheck({ micWindow: 10_000 });
+
+    expect(result.verdict).to.equal(
+      "준비되었지만 주의할 점이 있습니다: STUN/TURN 서버가 설정되지 않아 같은 네트워크 안에서만 통화될 수 있습니다.",
+    );
+    expect(result.microphone.detail).to.equal("소리가 들립니다");
+    await element.updateComplete;
+    expect(part(element, "precheck")!.getAttribute("aria-label")).to.equal(
+      "카메라와 네트워크 확인",
+    );
+    expect([...element.shadowRoot!.querySelectorAll(".check dt")].map((dt) => dt.textContent))
+      .to.deep.equal(["카메라", "마이크", "통화 서비스", "STUN/TURN 서버"]);
+    expect(nameOf(element, "precheck-again-button")).to.equal("다시 확인");
+    element.closePrecheck();
+
+    sinon.stub(navigator.clipboard, "writeText").resolves();
+    part(element, "debug-button")!.click();
+    await waitUntil(
+      () => part(element, "debug-panel")?.textContent?.includes("클립보드에 복사했습니다."),
+      "copied, in Korean",
+      { timeout: 10_000 },
+    );
+    expect(part(element, "debug-panel")!.getAttribute("aria-label")).to.equal("디버그 보고서");
+    expect(nameOf(element, "debug-copy-button")).to.equal("복사");
+    expect(nameOf(element, "debug-close-button")).to.equal("닫기");
+  });
+
   it("follows lang of an ancestor, and its changes", async () => {
     const room = uniqueRoom();
     const wrapper = await fixture<HTMLDivElement>(html`

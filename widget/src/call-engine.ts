@@ -306,6 +306,11 @@ export class CallEngine {
 
   // ---- render --------------------------------------------------------------------------------
 
+  /** The element's labels with the call's English words filled in. */
+  words(): CallRenderLabels {
+    return this.#words(this.#hooks.labels.labels);
+  }
+
   #wordsFor: RenderLabels | null = null;
   #mergedWords: CallRenderLabels | null = null;
 

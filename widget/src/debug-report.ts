@@ -193,10 +193,25 @@ export const styles = css`
   }
 `;
 
+/**
+ * The panel's words in English (labels.ts and call-labels.ts have the rest).
+ * The report itself stays in English: it is for whoever gives support.
+ */
+export const englishDebugLabels = {
+  debugPanel: "Debug report",
+  debugReportLabel: "Debug report (no call content, no passwords)",
+  debugCopy: "Copy",
+  debugClose: "Close",
+  debugCopied: "Copied to the clipboard.",
+  debugCopyByHand: "Select the text and copy it (Ctrl+C, or ⌘C on a Mac).",
+};
+
+type DebugWords = typeof englishDebugLabels;
+
 /** The report in a read-only text area, with Copy (to the clipboard where allowed) and Close. */
 export class DebugPanel {
-  /** Whether the last copy worked, as a sentence. */
-  status = "";
+  /** Whether the last copy worked; `null` before the first copy. */
+  copied: boolean | null = null;
 
   readonly #host: ReactiveControllerHost;
   readonly #onClose: () => void;
@@ -211,20 +226,25 @@ export class DebugPanel {
     try {
       if (!navigator.clipboard) throw new Error("no clipboard");
       await navigator.clipboard.writeText(this.text);
-      this.status = "Copied to the clipboard.";
-      return true;
+      this.copied = true;
     } catch {
-      this.status = "Select the text and copy it (Ctrl+C, or ⌘C on a Mac).";
-      return false;
+      this.copied = false;
     } finally {
       this.#host.requestUpdate();
     }
+    return this.copied;
   }
 
-  render(): TemplateResult {
+  render(labels: Partial<DebugWords>): TemplateResult {
+    const words = { ...englishDebugLabels, ...labels };
+    const status = this.copied === null
+      ? ""
+      : this.copied
+      ? words.debugCopied
+      : words.debugCopyByHand;
     return html`
-      <div part="debug-panel" class="debug-panel" role="region" aria-label="Debug report">
-        <label>Debug report (no call content, no passwords)
+      <div part="debug-panel" class="debug-panel" role="region" aria-label=${words.debugPanel}>
+        <label>${words.debugReportLabel}
           <textarea
             part="debug-report"
             readonly
@@ -234,10 +254,11 @@ export class DebugPanel {
             @focus=${(event: FocusEvent) => (event.target as HTMLTextAreaElement).select()}
           ></textarea>
         </label>
-        <p class="debug-status" role="status">${this.status}</p>
+        <p class="debug-status" role="status">${status}</p>
         <div class="debug-actions">
-          <button part="debug-copy-button" @click=${() => void this.copy()}>Copy</button>
-          <button part="debug-close-button" @click=${this.#onClose}>Close</button>
+          <button part="debug-copy-button" @click=${() => void this.copy()}>${words
+            .debugCopy}</button>
+          <button part="debug-close-button" @click=${this.#onClose}>${words.debugClose}</button>
         </div>
       </div>
     `;

@@ -13,6 +13,8 @@ import type { englishCallLabels } from "./call-labels.ts";
 import type { englishChatLabels } from "./panels/chat-panel.ts";
 import type { englishQualityLabels } from "./panels/quality-panel.ts";
 import type { englishViewLabels } from "./panels/view-controls.ts";
+import type { englishPrecheckLabels } from "./precheck/precheck-labels.ts";
+import type { englishDebugLabels } from "./debug-report.ts";
 
 export const englishLabels = {
   title: "Video call",
@@ -31,9 +33,13 @@ export const englishLabels = {
 
 type Words<T> = { [K in keyof T]: string };
 
-/** The labels of the lazily loaded panels (chat, quality, video buttons). */
+/** The labels of the lazily loaded panels (chat, quality, video buttons, pre-call check, debug report). */
 export type P2pCallPanelLabels = Words<
-  typeof englishChatLabels & typeof englishQualityLabels & typeof englishViewLabels
+  & typeof englishChatLabels
+  & typeof englishQualityLabels
+  & typeof englishViewLabels
+  & typeof englishPrecheckLabels
+  & typeof englishDebugLabels
 >;
 
 /** The labels of what only a call shows (call-labels.ts). */

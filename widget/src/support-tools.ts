@@ -69,6 +69,7 @@ export class SupportTools {
       iceServers: () => this.#engine.rtcConfiguration().iceServers ?? [],
       onDevicesChanged: () => void media.refreshDevices(),
       onClose: () => this.closePrecheck(),
+      labels: () => this.#engine.words(),
     });
     return this.#precheck.start(options);
   }
@@ -153,7 +154,7 @@ export class SupportTools {
 
   /** The open panels. */
   render(): TemplateResult {
-    return html`${this.#precheck?.render()}${this.#debugPanel?.render()}`;
+    return html`${this.#precheck?.render()}${this.#debugPanel?.render(this.#engine.words())}`;
   }
 
   #debugSnapshot(): DebugSnapshot {

@@ -8,6 +8,9 @@
  * Nothing is sent to any peer.
  */
 
+import { formatLabel } from "../labels.ts";
+import { englishPrecheckLabels, type PrecheckWords } from "./precheck-labels.ts";
+
 export type IceServerKind = "stun" | "turn";
 
 export interface IceServerCheck {
@@ -54,29 +57,26 @@ export function iceProbeTargets(servers: readonly RTCIceServer[]): {
 export function iceProbeVerdict(
   kind: IceServerKind,
   outcome: IceGatheringOutcome,
+  words: PrecheckWords = englishPrecheckLabels,
 ): Pick<IceServerCheck, "status" | "detail"> {
-  if (kind === "stun" && outcome.found.includes("srflx")) {
-    return { status: "ok", detail: "answers (public address found)" };
-  }
+  const ok = (detail: string) => ({ status: "ok" as const, detail });
+  const fail = (detail: string) => ({ status: "fail" as const, detail });
+  if (kind === "stun" && outcome.found.includes("srflx")) return ok(words.precheckPublicAddress);
   if (kind === "stun" && outcome.complete && outcome.errors.length === 0) {
-    return { status: "ok", detail: "answers (no NAT: it sees this device's own address)" };
+    return ok(words.precheckNoNat);
   }
-  if (kind === "turn" && outcome.found.includes("relay")) {
-    return { status: "ok", detail: "answers and relays" };
-  }
+  if (kind === "turn" && outcome.found.includes("relay")) return ok(words.precheckRelays);
   const rejected = outcome.errors.find((error) => error.code === 401 || error.code === 403);
-  if (rejected) return { status: "fail", detail: `rejected the credentials (${rejected.code})` };
+  if (rejected) return fail(formatLabel(words.precheckRejected, { code: rejected.code }));
   if (outcome.timedOutAfter !== null) {
-    return {
-      status: "fail",
-      detail: `did not answer within ${outcome.timedOutAfter / 1000} s`,
-    };
+    return fail(formatLabel(words.precheckTimedOut, { seconds: outcome.timedOutAfter / 1000 }));
   }
   const [error] = outcome.errors;
-  return {
-    status: "fail",
-    detail: error ? `did not answer (${error.code} ${error.text})`.trim() : "did not answer",
-  };
+  return fail(
+    error
+      ? formatLabel(words.precheckNoAnswerWith, { code: error.code, text: error.text }).trim()
+      : words.precheckNoAnswer,
+  );
 }
 
 /** Probes one server URL; resolves (never rejects) with the verdict within about `timeout` ms. */
@@ -85,10 +85,11 @@ export function probeIceServer(
   server: RTCIceServer,
   timeout: number,
   signal?: AbortSignal,
+  words: PrecheckWords = englishPrecheckLabels,
 ): Promise<IceServerCheck> {
   const kind = iceServerKind(url);
   if (!kind) {
-    return Promise.resolve({ url, kind, status: "fail", detail: "is not a stun: or turn: URL" });
+    return Promise.resolve({ url, kind, status: "fail", detail: words.precheckNotUrl });
   }
   let pc: RTCPeerConnection;
   try {
@@ -99,7 +100,7 @@ export function probeIceServer(
     });
   } catch {
     // SyntaxError for a malformed URL, InvalidAccessError for TURN without credentials.
-    return Promise.resolve({ url, kind, status: "fail", detail: "is not a usable server entry" });
+    return Promise.resolve({ url, kind, status: "fail", detail: words.precheckUnusable });
   }
   const wanted = kind === "stun" ? "srflx" : "relay";
   const found: string[] = [];
@@ -113,7 +114,7 @@ export function probeIceServer(
       signal?.removeEventListener("abort", onAbort);
       pc.close();
       const outcome = { found, errors, timedOutAfter, complete };
-      resolve({ url, kind, ...iceProbeVerdict(kind, outcome) });
+      resolve({ url, kind, ...iceProbeVerdict(kind, outcome, words) });
     };
     const onAbort = () => finish(null);
     const timer = setTimeout(() => finish(timeout), timeout);

@@ -7,7 +7,9 @@ import {
 } from "lit";
 import type { SignalingStatus } from "../events.ts";
 import { describeMediaError } from "../media-errors.ts";
+import { formatLabel } from "../labels.ts";
 import { iceProbeTargets, type IceServerKind, probeIceServer } from "./ice-probe.ts";
+import { englishPrecheckLabels, type PrecheckWords } from "./precheck-labels.ts";
 import { MicMeter } from "./mic-meter.ts";
 
 export type CheckStatus = "running" | "ok" | "warn" | "fail";
@@ -27,7 +29,7 @@ export interface ServerCheck extends Check {
 export interface PrecheckResult {
   /** No check failed (warnings allowed). */
   ready: boolean;
-  /** One readable sentence summing up the checks. */
+  /** One readable sentence summing up the checks, in the element's language. */
   verdict: string;
   camera: Check;
   microphone: Check;
@@ -58,6 +60,8 @@ export interface PrecheckParts {
   onDevicesChanged(): void;
   /** The user closed the panel. */
   onClose(): void;
+  /** The element's words (its language's and the page's), over the check's English ones. */
+  labels(): Partial<PrecheckWords>;
 }
 
 const DEFAULTS: Required<PrecheckOptions> = {
@@ -244,20 +248,22 @@ export class PrecheckController implements ReactiveController {
     const run = ++this.#run;
     if (options) this.#options = { ...DEFAULTS, ...options };
     this.#abort = new AbortController();
-    this.camera = check("running", "opening…");
-    this.microphone = check("running", "opening…");
-    this.signaling = check("running", "connecting…");
+    const words = this.#words();
+    this.camera = check("running", words.precheckOpening);
+    this.microphone = check("running", words.precheckOpening);
+    this.signaling = check("running", words.precheckConnecting);
     this.servers = iceProbeTargets(this.#parts.iceServers()).map(({ url }) => ({
       url,
       kind: null,
-      ...check("running", "checking…"),
+      ...check("running", words.precheckProbing),
     }));
     this.result = null;
     const finished = new Promise<PrecheckResult>((resolve) => (this.#resolve = resolve));
     void this.#openDevices(run);
     this.#signalingTimer = setTimeout(() => {
       if (this.signaling.status !== "running") return;
-      this.signaling = check("fail", `not reachable (${this.#parts.signalingStatus()})`);
+      const status = this.#parts.signalingStatus();
+      this.signaling = check("fail", formatLabel(words.precheckNotReachable, { status }));
       this.#settle();
     }, this.#options.signalingTimeout);
     this.#checkSignaling();
@@ -279,13 +285,14 @@ export class PrecheckController implements ReactiveController {
     this.stream?.getTracks().forEach((track) => track.stop());
     this.stream = null;
     if (this.#resolve) {
+      const words = this.#words();
       const stopped = (item: Check): Check =>
-        item.status === "running" ? check("fail", "stopped") : item;
+        item.status === "running" ? check("fail", words.precheckStopped) : item;
       this.camera = stopped(this.camera);
       this.microphone = stopped(this.microphone);
       this.signaling = stopped(this.signaling);
       this.servers = this.servers.map((server) => ({ ...server, ...stopped(server) }));
-      this.#finish("The check was stopped before it finished.");
+      this.#finish(words.precheckStoppedEarly);
     }
     this.#host.requestUpdate();
   }
@@ -322,7 +329,7 @@ export class PrecheckController implements ReactiveController {
     if (videoTrack) {
       const { width, height } = videoTrack.getSettings();
       const size = width && height ? `, ${width}×${height}` : "";
-      this.camera = check("ok", `${videoTrack.label || "works"}${size}`);
+      this.camera = check("ok", `${videoTrack.label || this.#words().precheckWorks}${size}`);
     }
     const [audioTrack] = stream.getAudioTracks();
     if (audioTrack) this.#listen(run, stream);
@@ -331,24 +338,25 @@ export class PrecheckController implements ReactiveController {
   }
 
   #listen(run: number, stream: MediaStream): void {
+    const words = this.#words();
     try {
       this.#meter = new MicMeter(stream);
     } catch {
-      this.microphone = check("ok", "works (no level meter in this browser)");
+      this.microphone = check("ok", words.precheckNoMeter);
       return;
     }
-    this.microphone = check("running", "say something…");
+    this.microphone = check("running", words.precheckSpeak);
     this.#meterTimer = setInterval(() => {
       const level = this.#meter?.sample() ?? 0;
       if (level >= SOUND_LEVEL && this.microphone.status === "running") {
-        this.microphone = check("ok", "sound detected");
+        this.microphone = check("ok", words.precheckSound);
         this.#settle();
       }
       this.#host.requestUpdate();
     }, METER_INTERVAL);
     this.#micTimer = setTimeout(() => {
       if (run !== this.#run || this.microphone.status !== "running") return;
-      this.microphone = check("warn", "no sound detected: is it muted or turned down?");
+      this.microphone = check("warn", words.precheckNoSound);
       this.#settle();
     }, this.#options.micWindow);
   }
@@ -357,14 +365,15 @@ export class PrecheckController implements ReactiveController {
     if (this.signaling.status !== "running" || !this.#abort) return;
     if (this.#parts.signalingStatus() !== "online") return;
     clearTimeout(this.#signalingTimer);
-    this.signaling = check("ok", "reachable");
+    this.signaling = check("ok", this.#words().precheckReachable);
     this.#settle();
   }
 
   async #probeServers(run: number, signal: AbortSignal): Promise<void> {
     const targets = iceProbeTargets(this.#parts.iceServers());
     await Promise.all(targets.map(async ({ url, server }, index) => {
-      const result = await probeIceServer(url, server, this.#options.iceTimeout, signal);
+      const timeout = this.#options.iceTimeout;
+      const result = await probeIceServer(url, server, timeout, signal, this.#words());
       if (run !== this.#run) return;
       this.servers = this.servers.map((server, at) => at === index ? result : server);
       this.#settle();
@@ -377,7 +386,7 @@ export class PrecheckController implements ReactiveController {
     this.#host.requestUpdate();
     const checks = [this.camera, this.microphone, this.signaling, ...this.servers];
     if (!this.#resolve || checks.some((item) => item.status === "running")) return;
-    this.#finish(verdict(this));
+    this.#finish(verdict(this, this.#words()));
   }
 
   #finish(sentence: string): void {
@@ -396,31 +405,37 @@ export class PrecheckController implements ReactiveController {
     resolve?.(this.result);
   }
 
+  /** The check's words in the element's language. */
+  #words(): PrecheckWords {
+    return { ...englishPrecheckLabels, ...this.#parts.labels() };
+  }
+
   render(): TemplateResult {
+    const words = this.#words();
     const rows: [string, Check][] = [
-      ["Camera", this.camera],
-      ["Microphone", this.microphone],
-      ["Signaling service", this.signaling],
-      ...this.servers.map((server): [string, Check] => [serverName(server), server]),
+      [words.precheckCamera, this.camera],
+      [words.precheckMicrophone, this.microphone],
+      [words.precheckSignaling, this.signaling],
+      ...this.servers.map((server): [string, Check] => [serverName(server, words), server]),
     ];
     if (this.servers.length === 0) {
-      rows.push(["STUN/TURN servers", check("warn", "none configured")]);
+      rows.push([words.precheckServers, check("warn", words.precheckNoneConfigured)]);
     }
     const video = this.stream?.getVideoTracks().length ?? 0;
     return html`
-      <section part="precheck" class="precheck" aria-label="Camera and network check">
+      <section part="precheck" class="precheck" aria-label=${words.precheckTitle}>
         <div class="precheck-media">
           <video
             part="precheck-video"
             class="precheck-video"
-            aria-label="Camera check preview"
+            aria-label=${words.precheckPreview}
             autoplay
             playsinline
             muted
             .muted=${true}
             ?hidden=${video === 0}
           ></video>
-          <label class="precheck-level">Microphone level
+          <label class="precheck-level">${words.precheckLevel}
             <meter part="precheck-level" min="0" max="1" low="0.1" high="0.9" optimum="0.5"
               .value=${this.level}></meter>
           </label>
@@ -436,42 +451,47 @@ export class PrecheckController implements ReactiveController {
           )}
         </dl>
         <p part="precheck-verdict" class="verdict" role="status">
-          ${this.result?.verdict ?? "Checking…"}
+          ${this.result?.verdict ?? words.precheckChecking}
         </p>
         <div class="precheck-actions">
           <button part="precheck-again-button" @click=${() => void this.start()}>
-            Check again
+            ${words.precheckAgain}
           </button>
-          <button part="precheck-close-button" @click=${() => this.#parts.onClose()}>Close</button>
+          <button part="precheck-close-button" @click=${() => this.#parts.onClose()}>
+            ${words.precheckClose}
+          </button>
         </div>
       </section>
     `;
   }
 }
 
-const serverName = (server: ServerCheck): string =>
-  `${server.kind === "turn" ? "TURN" : server.kind === "stun" ? "STUN" : "Server"} ${server.url}`;
+const serverName = (server: ServerCheck, words: PrecheckWords): string =>
+  `${
+    server.kind === "turn" ? "TURN" : server.kind === "stun" ? "STUN" : words.precheckServer
+  } ${server.url}`;
 
 const describe = ([name, item]: [string, Check]): string =>
   `${name}: ${item.detail.replace(/\.$/, "")}`;
 
 /** One sentence: ready, ready with warnings, or not ready and why. */
-export function verdict(checks: Omit<PrecheckResult, "ready" | "verdict" | "micPeak">): string {
+export function verdict(
+  checks: Omit<PrecheckResult, "ready" | "verdict" | "micPeak">,
+  words: PrecheckWords = englishPrecheckLabels,
+): string {
   const named: [string, Check][] = [
-    ["the camera", checks.camera],
-    ["the microphone", checks.microphone],
-    ["the signaling service", checks.signaling],
-    ...checks.servers.map((server): [string, Check] => [serverName(server), server]),
+    [words.precheckTheCamera, checks.camera],
+    [words.precheckTheMicrophone, checks.microphone],
+    [words.precheckTheSignaling, checks.signaling],
+    ...checks.servers.map((server): [string, Check] => [serverName(server, words), server]),
   ];
   const failed = named.filter(([, item]) => item.status === "fail");
   if (failed.length > 0) {
-    return `Not ready: ${failed.map(describe).join("; ")}.`;
+    return formatLabel(words.precheckNotReady, { problems: failed.map(describe).join("; ") });
   }
   const warnings = named.filter(([, item]) => item.status === "warn").map(describe);
-  if (checks.servers.length === 0) {
-    warnings.push("no STUN/TURN server is configured, so calls may only work on the same network");
-  }
+  if (checks.servers.length === 0) warnings.push(words.precheckNoServers);
   return warnings.length > 0
-    ? `Ready, with warnings: ${warnings.join("; ")}.`
-    : "Ready for calls: camera, microphone, signaling and network all work.";
+    ? formatLabel(words.precheckReadyWarnings, { warnings: warnings.join("; ") })
+    : words.precheckReady;
 }
