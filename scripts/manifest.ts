@@ -26,8 +26,15 @@ if (code !== 0) {
   Deno.exit(code);
 }
 
+// The analyzer lists modules in the order its file reads finish, which varies
+// from run to run: sorted by path, the file only changes when the JSDoc does.
+const written = `${root}${outdir}/custom-elements.json`;
+const manifest = JSON.parse(await Deno.readTextFile(written)) as { modules: { path: string }[] };
+manifest.modules.sort((a, b) => a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
+await Deno.writeTextFile(written, `${JSON.stringify(manifest, null, 2)}\n`);
+
 if (check) {
-  const fresh = await Deno.readTextFile(`${root}${outdir}/custom-elements.json`);
+  const fresh = await Deno.readTextFile(written);
   const committed = await Deno.readTextFile(`${root}custom-elements.json`).catch(() => "");
   if (fresh !== committed) {
     console.error("custom-elements.json is stale: run `deno task manifest` and commit it.");
