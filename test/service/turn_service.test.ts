@@ -2,24 +2,11 @@
 import { deepStrictEqual as assertEquals, ok, strictEqual } from "node:assert/strict";
 import { mintTurnCredentials } from "../../signaling/turn.ts";
 import { startCoturn } from "../support/coturn.ts";
+import { turnPassword } from "../support/turn-password.ts";
 import { allocate } from "./_turn_client.ts";
 import { startTestService } from "./_service.ts";
 
 const SECRET = "turn-test-secret";
-
-/** base64(HMAC-SHA1(secret, username)), computed here independently of signaling/turn.ts. */
-async function expectedPassword(secret: string, username: string): Promise<string> {
-  const encoder = new TextEncoder();
-  const key = await crypto.subtle.importKey(
-    "raw",
-    encoder.encode(secret),
-    { name: "HMAC", hash: "SHA-1" },
-    false,
-    ["sign"],
-  );
-  const mac = await crypto.subtle.sign("HMAC", key, encoder.encode(username));
-  return btoa(String.fromCharCode(...new Uint8Array(mac)));
-}
 
 Deno.test("turn: each socket's id carries the static ICE servers plus its own fresh TURN credential", async () => {
   const turn = {
@@ -47,7 +34,7 @@ Deno.test("turn: each socket's id carries the static ICE servers plus its own fr
     const [expiry, label] = relay.username.split(":");
     ok(Number(expiry) >= before + 600 && Number(expiry) <= after + 600, relay.username);
     strictEqual(label, String(id.id));
-    strictEqual(relay.credential, await expectedPassword(SECRET, relay.username));
+    strictEqual(relay.credential, await turnPassword(SECRET, relay.username));
   }
   const usernames = [idA, idB].map((id) => (id.iceServers as { username: string }[])[1].username);
   strictEqual(usernames[0] === usernames[1], false);

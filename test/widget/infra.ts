@@ -8,6 +8,7 @@ import { fixture, html, waitUntil } from "@open-wc/testing";
 import { executeServerCommand } from "@web/test-runner-commands";
 import { ifDefined } from "lit/directives/if-defined.js";
 import type { P2pCall } from "../../widget/src/p2p-call.ts";
+import { turnPassword } from "../support/turn-password.ts";
 import { uniqueRoom } from "./helpers.ts";
 
 export interface Cluster {
@@ -120,20 +121,6 @@ export async function selectedCandidatePair(pc: RTCPeerConnection): Promise<Sele
     local: stats.get(pair.localCandidateId),
     remote: stats.get(pair.remoteCandidateId),
   };
-}
-
-/** The TURN REST API password (coturn's use-auth-secret): base64(HMAC-SHA1(secret, username)). */
-export async function turnPassword(secret: string, username: string): Promise<string> {
-  const encoder = new TextEncoder();
-  const key = await crypto.subtle.importKey(
-    "raw",
-    encoder.encode(secret),
-    { name: "HMAC", hash: "SHA-1" },
-    false,
-    ["sign"],
-  );
-  const mac = new Uint8Array(await crypto.subtle.sign("HMAC", key, encoder.encode(username)));
-  return btoa(String.fromCharCode(...mac));
 }
 
 /** TURN REST API credentials: username `expiry:label` (Unix seconds) and its password. */

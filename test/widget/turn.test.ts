@@ -17,8 +17,8 @@ import {
   startCoturn,
   stopInfra,
   turnCredential,
-  turnPassword,
 } from "./infra.ts";
+import { turnPassword } from "../support/turn-password.ts";
 
 const SECRET = "browser-turn-secret";
 const TURN_TTL_SECONDS = 600;
