@@ -6,7 +6,14 @@
  * (bundle budget, issue 7): the element renders its lobby without it,
  * prefetches it after its first render and awaits it before handling a call.
  */
-import { type CSSResult, html, nothing, type PropertyValues, type TemplateResult } from "lit";
+import {
+  adoptStyles,
+  type CSSResult,
+  html,
+  nothing,
+  type PropertyValues,
+  type TemplateResult,
+} from "lit";
 import { CallState, isInCall } from "./call-state.ts";
 import { callStyles } from "./call.styles.ts";
 import { CallController } from "./controllers/call-controller.ts";
@@ -25,12 +32,26 @@ import type { ElementLabels } from "./element-labels.ts";
 import { P2pChatMessageEvent, type P2pErrorKind, P2pQualityEvent } from "./events.ts";
 import { englishCallLabels } from "./call-labels.ts";
 import { type CallRenderLabels, formatLabel, type RenderLabels } from "./labels.ts";
-import { addStyles, LazyModule } from "./lazy.ts";
+import { LazyModule } from "./lazy.ts";
 import { DEFAULT_RING_TIMEOUT, type P2pCall } from "./p2p-call.ts";
 import type { UncheckedRelay } from "./protocol.ts";
 import { checkRelay } from "./relay-messages.ts";
 import { describeCall, formatDuration } from "./status-text.ts";
 import { SupportTools } from "./support-tools.ts";
+
+/**
+ * Adds a lazily loaded module's styles to a shadow root. Constructed sheets,
+ * as Lit uses for `static styles`, so a page whose CSP forbids inline styles
+ * works; where they are missing (Safari < 16.4) Lit's own fallback appends a
+ * `<style>`.
+ */
+function adoptOnce(root: ShadowRoot, styles: CSSResult): void {
+  const sheet = styles.styleSheet;
+  if (!sheet) adoptStyles(root, [styles]);
+  else if (!root.adoptedStyleSheets.includes(sheet)) {
+    root.adoptedStyleSheets = [...root.adoptedStyleSheets, sheet];
+  }
+}
 
 /** What the engine needs from the element, beyond its public API. */
 export interface EngineHooks {
@@ -152,13 +173,13 @@ export class CallEngine {
   }
 
   /**
-   * Adds a lazily loaded module's styles to the element (lazy.ts), once its
+   * Adds a lazily loaded module's styles to the element (adoptOnce), once its
    * shadow root exists: the engine may load before the element's first render.
    */
   addStyles(styles: CSSResult): void {
     const host = this.#host;
-    if (host.shadowRoot) addStyles(host.shadowRoot, styles);
-    else void host.updateComplete.then(() => host.shadowRoot && addStyles(host.shadowRoot, styles));
+    if (host.shadowRoot) adoptOnce(host.shadowRoot, styles);
+    else void host.updateComplete.then(() => host.shadowRoot && adoptOnce(host.shadowRoot, styles));
   }
 
   /** A call message from another member: checked here, then handed to the call. */

@@ -3,7 +3,7 @@
  * are separate chunks, imported on first use, so the element a page loads up
  * front stays small.
  */
-import { adoptStyles, type CSSResult, type ReactiveControllerHost } from "lit";
+import type { ReactiveControllerHost } from "lit";
 
 /** One lazily imported module: `module` is set, and the host updated, once it has loaded. */
 export class LazyModule<T> {
@@ -32,19 +32,5 @@ export class LazyModule<T> {
       throw error;
     });
     return this.#loading;
-  }
-}
-
-/**
- * Adds a lazily loaded module's styles to a shadow root. Constructed sheets,
- * as Lit uses for `static styles`, so a page whose CSP forbids inline styles
- * works; where they are missing (Safari < 16.4) Lit's own fallback appends a
- * `<style>`.
- */
-export function addStyles(root: ShadowRoot, styles: CSSResult): void {
-  const sheet = styles.styleSheet;
-  if (!sheet) adoptStyles(root, [styles]);
-  else if (!root.adoptedStyleSheets.includes(sheet)) {
-    root.adoptedStyleSheets = [...root.adoptedStyleSheets, sheet];
   }
 }

@@ -6,6 +6,7 @@ import { SignalingController } from "./controllers/signaling-controller.ts";
 import { DiagnosticsLog } from "./diagnostics-log.ts";
 import type { PrecheckOptions, PrecheckResult } from "./precheck/precheck-controller.ts";
 import { ElementLabels } from "./element-labels.ts";
+import { LazyModule } from "./lazy.ts";
 import { formatLabel, type P2pCallLabels, type RenderLabels } from "./labels.ts";
 import type { QualitySample } from "./quality-stats.ts";
 import {
@@ -190,7 +191,20 @@ export class P2pCall extends LitElement {
    * by the methods that start a call.
    */
   #engine: CallEngine | null = null;
-  #engineLoading: Promise<CallEngine> | null = null;
+  readonly #engineModule = new LazyModule(this, () => import("./call-engine.ts"), (module) => {
+    const engine = new module.CallEngine(this, {
+      signaling: this.#signaling,
+      labels: this.#labels,
+      report: (kind, message, cause) => this.#reportError(kind, message, cause),
+      reportProtocolError: (problem) => this.#reportProtocolError(problem),
+      run: (action) => this.#run(action),
+      log: (kind, text) => this.#diagnostics.add(kind, text),
+      diagnostics: () => this.#diagnostics.entries,
+    });
+    this.#engine = engine;
+    // What the service sent meanwhile, in order.
+    for (const handle of this.#pending.splice(0)) handle(engine);
+  });
   /** Service messages for the engine that arrived before it loaded. */
   readonly #pending: ((engine: CallEngine) => void)[] = [];
   readonly #labels = new ElementLabels(() => this.labels);
@@ -373,26 +387,7 @@ export class P2pCall extends LitElement {
 
   /** Loads the call engine (once; a failed import is retried on the next call). */
   #loadEngine(): Promise<CallEngine> {
-    this.#engineLoading ??= import("./call-engine.ts").then((module) => {
-      const engine = new module.CallEngine(this, {
-        signaling: this.#signaling,
-        labels: this.#labels,
-        report: (kind, message, cause) => this.#reportError(kind, message, cause),
-        reportProtocolError: (problem) => this.#reportProtocolError(problem),
-        run: (action) => this.#run(action),
-        log: (kind, text) => this.#diagnostics.add(kind, text),
-        diagnostics: () => this.#diagnostics.entries,
-      });
-      this.#engine = engine;
-      // What the service sent meanwhile, in order.
-      for (const handle of this.#pending.splice(0)) handle(engine);
-      this.requestUpdate();
-      return engine;
-    }, (error: unknown) => {
-      this.#engineLoading = null;
-      throw error;
-    });
-    return this.#engineLoading;
+    return this.#engineModule.load().then(() => this.#engine!);
   }
 
   /** Runs `handle` with the engine now, or once it has loaded (in arrival order). */
