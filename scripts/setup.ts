@@ -5,21 +5,32 @@
  * separate install step in the README.
  *
  *   deno task setup              npm packages only
- *   deno task setup --browsers   also Chromium, Firefox ESR, redis-server, coturn
+ *   deno task setup --browsers   also the Debian packages of every test suite (below)
+ *
+ * As root on Debian or Ubuntu it installs what is missing with apt-get; anywhere
+ * else it stops with the one apt-get command to run (or its equivalent).
  */
 
 const root = new URL("..", import.meta.url).pathname;
 
-/** Debian package → a file that proves it is installed. */
+/** Debian package → a file that proves it is installed, grouped by the suite that needs it. */
 const SYSTEM_PACKAGES: Record<string, string> = {
+  // Browser tests (Chromium, Firefox) and the e2e suite.
   chromium: "/usr/bin/chromium",
   "firefox-esr": "/usr/bin/firefox-esr",
+  // Scale-out tests (several instances sharing Redis) and TURN tests.
   "redis-server": "/usr/bin/redis-server",
   coturn: "/usr/bin/turnserver",
-  // The fonts the screenshot baselines were taken with.
-  "fonts-liberation": "/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf",
-  "fonts-dejavu-core": "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
-  "fonts-dejavu-extra": "/usr/share/fonts/truetype/dejavu/DejaVuSans-Oblique.ttf",
+  // Network-lab tests (namespaces, shaped links, blocked ports).
+  nftables: "/usr/sbin/nft",
+  iproute2: "/bin/ip",
+  // WebKit tests (WebKitGTK's WebDriver and MiniBrowser, which need an X server).
+  "webkit2gtk-driver": "/usr/bin/WebKitWebDriver",
+  xvfb: "/usr/bin/Xvfb",
+  // Not fonts the pages use (they use self-hosted fonts from npm): the extra
+  // Debian fonts the font-independence test shows do not move a pixel.
+  "fonts-noto-mono": "/usr/share/fonts/truetype/noto/NotoSansMono-Regular.ttf",
+  "fonts-urw-base35": "/usr/share/fonts/opentype/urw-base35/NimbusSans-Regular.otf",
 };
 
 async function exists(path: string): Promise<boolean> {
@@ -69,11 +80,18 @@ async function ensureSystemPackages() {
     if (!(await exists(binary))) missing.push(pkg);
   }
   if (missing.length === 0) return;
-  const isRoot = Deno.uid?.() === 0;
-  if (!isRoot || !(await exists("/usr/bin/apt-get"))) {
+  const command = `apt-get install -y ${missing.join(" ")}`;
+  if (!(await exists("/usr/bin/apt-get"))) {
     throw new Error(
-      `setup: the tests need ${missing.join(", ")}; install them with ` +
-        `"sudo apt-get install -y ${missing.join(" ")}" (Debian/Ubuntu) and run again.`,
+      `setup: the tests need the Debian packages ${missing.join(", ")}, and this machine has ` +
+        `no apt-get. Install their equivalents with your package manager and run again ` +
+        `(on Debian or Ubuntu: "${command}").`,
+    );
+  }
+  if (Deno.uid?.() !== 0) {
+    throw new Error(
+      `setup: the tests need ${missing.join(", ")}; installing them takes root. ` +
+        `Run "sudo ${command}" and run again.`,
     );
   }
   await run("apt-get", ["update", "-qq"]);
