@@ -69,6 +69,12 @@ export interface Config {
   distDir: string;
   /** Where the demo pages live. */
   demoDir: string;
+  /**
+   * The self-hosted fonts of the demo pages, served under `/fonts/`: the
+   * `@fontsource/*` packages npm installed (so the pages, and their
+   * screenshots, do not depend on the fonts of the machine).
+   */
+  fontsDir: string;
   logLevel: LogLevel;
 }
 
@@ -124,6 +130,7 @@ export function defaultConfig(): Config {
     instanceTtlSeconds: 10,
     distDir: repoPath("dist"),
     demoDir: repoPath("demo"),
+    fontsDir: repoPath("node_modules/@fontsource"),
     logLevel: "info",
   };
 }
@@ -390,6 +397,13 @@ const OPTIONS: Option[] = [
     env: ["P2P_DEMO_DIR"],
     help: "directory with the demo pages (default <repo>/demo)",
     apply: (c, raw, source) => c.demoDir = nonEmpty(raw, source),
+  },
+  {
+    flag: "fonts-dir",
+    env: ["P2P_FONTS_DIR"],
+    help: "directory with the demo's fonts, served under /fonts/ " +
+      "(default <repo>/node_modules/@fontsource)",
+    apply: (c, raw, source) => c.fontsDir = nonEmpty(raw, source),
   },
   {
     flag: "log-level",

@@ -88,6 +88,7 @@ export function createHandler(config: Config, options: HandlerOptions = {}): Sig
   // (cheap with ETags) rather than run a stale copy after a deploy.
   const dist = new StaticDir(config.distDir, { cacheControl: "no-cache", cors: true });
   const demo = new StaticDir(config.demoDir, { cacheControl: "no-cache", cors: false });
+  const fonts = new StaticDir(config.fontsDir, { cacheControl: "no-cache", cors: false });
 
   /** Every open socket (sessions and refused ones) → resolves when it has closed. */
   const sockets = new Map<WebSocket, Promise<void>>();
@@ -199,6 +200,8 @@ export function createHandler(config: Config, options: HandlerOptions = {}): Sig
     let response: Response | null = null;
     if (segments?.[0] === "demo") {
       response = await demo.respond(request, segments.slice(1));
+    } else if (segments?.[0] === "fonts") {
+      response = await fonts.respond(request, segments.slice(1));
     } else if (segments) {
       // dist/ first: the bundle, its map, its chunks and whatever else the build wrote.
       response = (segments.length > 0 ? await dist.respond(request, segments) : null) ??

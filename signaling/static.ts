@@ -21,6 +21,7 @@ const CONTENT_TYPES: Record<string, string> = {
   ".webp": "image/webp",
   ".ico": "image/x-icon",
   ".webmanifest": "application/manifest+json",
+  ".woff": "font/woff",
   ".woff2": "font/woff2",
   ".mp4": "video/mp4",
   ".webm": "video/webm",

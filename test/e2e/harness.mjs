@@ -22,8 +22,8 @@ import { startService as spawnService, stopChild } from "../support/processes.mj
 export const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 export const DIST = join(ROOT, "dist");
 export const FIXTURES = join(ROOT, "test/e2e/fixtures");
-const BASELINES = join(ROOT, "test/screenshots/baselines");
-const ARTIFACTS = join(ROOT, "test-artifacts/screenshots");
+export const BASELINES = join(ROOT, "test/screenshots/baselines");
+export const ARTIFACTS = join(ROOT, "test-artifacts/screenshots");
 
 const SERVICE_START_TIMEOUT_MS = 30_000;
 
@@ -55,10 +55,14 @@ export async function startService() {
 
 export const VIEWPORT = { width: 1024, height: 768, deviceScaleFactor: 1 };
 
-/** Headless Chromium as in CI: fake devices granted without a prompt, no outside network. */
-export function launchBrowser() {
+/**
+ * Headless Chromium as in CI: fake devices granted without a prompt, no outside network.
+ * `env` replaces the browser's environment (e.g. another FONTCONFIG_FILE).
+ */
+export function launchBrowser({ env = process.env } = {}) {
   return puppeteer.launch({
     executablePath: CHROMIUM_BIN,
+    env,
     headless: true,
     defaultViewport: VIEWPORT,
     args: [
@@ -173,6 +177,29 @@ export async function shadowElement(page, selector, partSelector) {
   const element = handle.asElement();
   if (!element) throw new Error(`no ${partSelector} in ${selector}`);
   return element;
+}
+
+/**
+ * Opens `url` in a new page (see openPage; `deny` rejects getUserMedia) and joins
+ * the room as `name` through the name form of the element matching `selector`.
+ */
+export async function joinByNameForm(browser, url, selector, name, { deny = false } = {}) {
+  const session = await openPage(browser);
+  if (deny) await denyMedia(session.page);
+  await session.page.goto(url, { waitUntil: "load" });
+  await waitFor(
+    session.page,
+    "the name form",
+    (selector) =>
+      document.querySelector(selector)?.shadowRoot?.querySelector('[part~="name-input"]'),
+    [selector],
+  );
+  const input = await shadowElement(session.page, selector, '[part~="name-input"]');
+  await input.type(name);
+  await input.press("Enter");
+  await input.dispose();
+  await waitForRegistered(session.page, selector, name);
+  return session;
 }
 
 /** Clicks a control in the element's shadow root, like a user with a mouse. */
@@ -355,7 +382,7 @@ export async function settle(page) {
  * ignores antialiased edges). Runs on the same Chromium differ in none; a
  * share of the page would let a changed word slip through.
  */
-const MAX_DIFF_PIXELS = 10;
+export const MAX_DIFF_PIXELS = 10;
 
 /**
  * Takes a full-page screenshot, writes it to test-artifacts/screenshots/, and

@@ -11,43 +11,18 @@
 import { after, before, describe, it } from "node:test";
 import {
   clickIn,
-  denyMedia,
   expectRemoteFrames,
   expectScreenshot,
+  joinByNameForm as join,
   launchBrowser,
-  openPage,
   requireBuild,
-  shadowElement,
   startService,
   waitFor,
-  waitForRegistered,
   waitForState,
   waitForUser,
 } from "./harness.mjs";
 
 const ELEMENT = "p2p-call";
-
-/** Loads `url` and joins the room through the element's own name form. */
-async function join(browser, url, name, { deny = false } = {}) {
-  const session = await openPage(browser);
-  if (deny) await denyMedia(session.page);
-  await session.page.goto(url, { waitUntil: "load" });
-  await waitFor(
-    session.page,
-    "the name form",
-    (selector) =>
-      document.querySelector(selector)?.shadowRoot?.querySelector('[part~="name-input"]'),
-    [
-      ELEMENT,
-    ],
-  );
-  const input = await shadowElement(session.page, ELEMENT, '[part~="name-input"]');
-  await input.type(name);
-  await input.press("Enter");
-  await input.dispose();
-  await waitForRegistered(session.page, ELEMENT, name);
-  return session;
-}
 
 /** Clicks the call button next to `name` in the element's user list. */
 async function clickCall(page, name) {
@@ -103,8 +78,8 @@ describe("demo page screenshots", { timeout: 120_000 }, () => {
       });
 
       it("idle, registered, someone to call", async () => {
-        a = await join(browser, `${service.origin}${path}`, caller);
-        b = await join(browser, `${service.origin}${path}`, callee);
+        a = await join(browser, `${service.origin}${path}`, ELEMENT, caller);
+        b = await join(browser, `${service.origin}${path}`, ELEMENT, callee);
         sessions.push(a, b);
         await waitForUser(a.page, ELEMENT, callee);
         await expectScreenshot(a.page, `${id}-idle`);
@@ -128,7 +103,9 @@ describe("demo page screenshots", { timeout: 120_000 }, () => {
       });
 
       it("a denied camera", async () => {
-        const c = await join(browser, `${service.origin}${path}`, third, { deny: true });
+        const c = await join(browser, `${service.origin}${path}`, ELEMENT, third, {
+          deny: true,
+        });
         sessions.push(c);
         await clickCall(c.page, caller);
         await waitForState(c.page, ELEMENT, "failed");

@@ -69,6 +69,8 @@ Deno.test("config: every option can be set by flag, as --name value or --name=va
     "/tmp/dist",
     "--demo-dir",
     "/tmp/demo",
+    "--fonts-dir",
+    "/tmp/fonts",
     "--log-level",
     "silent",
   ], {});
@@ -99,6 +101,7 @@ Deno.test("config: every option can be set by flag, as --name value or --name=va
     instanceTtlSeconds: 4,
     distDir: "/tmp/dist",
     demoDir: "/tmp/demo",
+    fontsDir: "/tmp/fonts",
     logLevel: "silent",
   });
 });

@@ -15,7 +15,7 @@ interface Site {
   [Symbol.asyncDispose](): Promise<void>;
 }
 
-/** A dist/ and demo/ in a temp dir, a secret file beside them, and a handler serving them. */
+/** A dist/, demo/ and fonts/ in a temp dir, a secret file beside them, and a handler serving them. */
 async function site(): Promise<Site> {
   const root = await Deno.makeTempDir({ prefix: "p2p-call-http-" });
   const files: Record<string, string> = {
@@ -26,6 +26,8 @@ async function site(): Promise<Site> {
     "demo/index.html": "<!doctype html><title>demo</title>",
     "demo/cms.html": "<!doctype html><title>cms</title>",
     "demo/demo.css": "body { margin: 0 }",
+    "fonts/inter/400.css": "@font-face { src: url(./files/inter-latin-400-normal.woff2) }",
+    "fonts/inter/files/inter-latin-400-normal.woff2": "wOF2",
     "secret.txt": "top secret",
   };
   for (const [path, body] of Object.entries(files)) {
@@ -33,7 +35,9 @@ async function site(): Promise<Site> {
     await Deno.writeTextFile(`${root}/${path}`, body);
   }
   await Deno.symlink(`${root}/secret.txt`, `${root}/demo/leak.txt`);
-  const handler = createHandler(testConfig({ distDir: `${root}/dist`, demoDir: `${root}/demo` }));
+  const handler = createHandler(
+    testConfig({ distDir: `${root}/dist`, demoDir: `${root}/demo`, fontsDir: `${root}/fonts` }),
+  );
   return {
     handler,
     root,
@@ -69,6 +73,25 @@ Deno.test("other demo files are served by name and under /demo/", async () => {
     strictEqual(response.headers.get("content-type"), type, path);
     strictEqual(await response.text(), body, path);
   }
+});
+
+Deno.test("the demo's fonts are served under /fonts/ with font and CSS types", async () => {
+  await using s = await site();
+  for (
+    const [path, type, body] of [
+      ["/fonts/inter/400.css", "text/css; charset=utf-8", "@font-face"],
+      ["/fonts/inter/files/inter-latin-400-normal.woff2", "font/woff2", "wOF2"],
+    ]
+  ) {
+    const response = await s.get(path);
+    strictEqual(response.status, 200, path);
+    strictEqual(response.headers.get("content-type"), type, path);
+    ok((await response.text()).startsWith(body), path);
+  }
+  // Only under /fonts/: they are not files of the demo or the bundle.
+  const response = await s.get("/inter/400.css");
+  strictEqual(response.status, 404);
+  await response.body?.cancel();
 });
 
 Deno.test("the bundle, its source map and its chunks are served from dist with JS/JSON types and CORS", async () => {
@@ -160,7 +183,7 @@ Deno.test("unknown paths answer 404, other methods 405", async () => {
   await post.body?.cancel();
 });
 
-Deno.test("path traversal cannot reach files outside dist/ and demo/", async () => {
+Deno.test("path traversal cannot reach files outside dist/, demo/ and fonts/", async () => {
   await using s = await site();
   for (
     const path of [
@@ -177,6 +200,9 @@ Deno.test("path traversal cannot reach files outside dist/ and demo/", async () 
       "/demo/.hidden",
       "/%252e%252e/secret.txt",
       "/demo/%E0%A4%A",
+      "/fonts/../secret.txt",
+      "/fonts/%2e%2e/secret.txt",
+      "/fonts/inter/..%2f..%2fsecret.txt",
     ]
   ) {
     const response = await s.get(path);
