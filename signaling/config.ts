@@ -9,6 +9,7 @@ import type { IceServer } from "./protocol.ts";
 import type { TurnConfig } from "./turn.ts";
 import { LOG_LEVELS, type LogLevel } from "./log.ts";
 import { describeNameProblem } from "./names.ts";
+import { parseFrameAncestors } from "./page_headers.ts";
 
 export interface Limits {
   /** Largest accepted frame, in UTF-8 bytes; bigger frames close the socket with 1009. */
@@ -21,6 +22,24 @@ export interface Limits {
   ratePerSecond: number;
   /** Messages a socket may send at once before the sustained rate applies. */
   rateBurst: number;
+  /**
+   * Sustained frame text per second per socket, in UTF-16 code units (bytes
+   * for ASCII JSON); 0 turns the byte limit off. Like the message rate, the
+   * sender pays: excess frames are dropped with `rate-limited`, persistent
+   * excess closes the sender with 1008.
+   */
+  rateBytesPerSecond: number;
+  /** Frame text a socket may send at once before `rateBytesPerSecond` applies. */
+  rateBytesBurst: number;
+  /** Renames or moves (`username` after the first) per minute per socket; 0 = no limit. */
+  renamesPerMinute: number;
+  /** Members a room may have, held names included; more get `room-full`. 0 = no cap. */
+  maxRoomMembers: number;
+  /**
+   * UTF-8 bytes of frames one sender may have waiting for one held name
+   * (resume.ts); a sender's first waiting frame is always taken.
+   */
+  heldBytesPerSender: number;
   /**
    * Bytes the service may hold for one socket that its client has not read
    * yet (`WebSocket.bufferedAmount`); a socket that falls further behind is
@@ -69,6 +88,11 @@ export interface Config {
   distDir: string;
   /** Where the demo pages live. */
   demoDir: string;
+  /**
+   * Who may frame the demo pages: a CSP `frame-ancestors` source list;
+   * `'none'` (the default) lets no site frame them.
+   */
+  frameAncestors: string;
   logLevel: LogLevel;
 }
 
@@ -111,6 +135,11 @@ export function defaultConfig(): Config {
       maxRoomLength: 64,
       ratePerSecond: 50,
       rateBurst: 200,
+      rateBytesPerSecond: 64 * 1024,
+      rateBytesBurst: 256 * 1024,
+      renamesPerMinute: 10,
+      maxRoomMembers: 100,
+      heldBytesPerSender: 128 * 1024,
       maxBufferedBytes: 1024 * 1024,
     },
     idleTimeoutSeconds: 30,
@@ -124,6 +153,7 @@ export function defaultConfig(): Config {
     instanceTtlSeconds: 10,
     distDir: repoPath("dist"),
     demoDir: repoPath("demo"),
+    frameAncestors: "'none'",
     logLevel: "info",
   };
 }
@@ -301,6 +331,36 @@ const OPTIONS: Option[] = [
     apply: (c, raw, source) => c.limits.rateBurst = integer(raw, source, 1),
   },
   {
+    flag: "rate-bytes",
+    env: ["P2P_RATE_BYTES"],
+    help: "sustained frame characters per second per socket, 0 = unlimited (default 65536)",
+    apply: (c, raw, source) => c.limits.rateBytesPerSecond = integer(raw, source, 0),
+  },
+  {
+    flag: "rate-bytes-burst",
+    env: ["P2P_RATE_BYTES_BURST"],
+    help: "frame characters a socket may send in a burst (default 262144)",
+    apply: (c, raw, source) => c.limits.rateBytesBurst = integer(raw, source, 1),
+  },
+  {
+    flag: "renames-per-minute",
+    env: ["P2P_RENAMES_PER_MINUTE"],
+    help: "renames or room moves per minute per socket, 0 = unlimited (default 10)",
+    apply: (c, raw, source) => c.limits.renamesPerMinute = integer(raw, source, 0),
+  },
+  {
+    flag: "max-room-members",
+    env: ["P2P_MAX_ROOM_MEMBERS"],
+    help: "members a room may have, 0 = no cap (default 100)",
+    apply: (c, raw, source) => c.limits.maxRoomMembers = integer(raw, source, 0),
+  },
+  {
+    flag: "held-sender-bytes",
+    env: ["P2P_HELD_SENDER_BYTES"],
+    help: "bytes one sender may queue for a name held for a resume (default 131072)",
+    apply: (c, raw, source) => c.limits.heldBytesPerSender = integer(raw, source, 1),
+  },
+  {
     flag: "max-buffered-bytes",
     env: ["P2P_MAX_BUFFERED_BYTES"],
     help: "unread bytes held for a socket before it is closed, 0 = no limit (default 1048576)",
@@ -392,6 +452,21 @@ const OPTIONS: Option[] = [
     apply: (c, raw, source) => c.demoDir = nonEmpty(raw, source),
   },
   {
+    flag: "frame-ancestors",
+    env: ["P2P_FRAME_ANCESTORS"],
+    help: "sites that may frame the demo pages, a CSP source list (default 'none')",
+    apply: (c, raw, source) => {
+      const list = parseFrameAncestors(raw);
+      if (list === null) {
+        throw new ConfigError(
+          `${source} must be 'none' or a space-separated list of 'self', schemes and ` +
+            `hosts like https://cms.example.com, got "${raw}"`,
+        );
+      }
+      c.frameAncestors = list;
+    },
+  },
+  {
     flag: "log-level",
     env: ["P2P_LOG_LEVEL"],
     help: `one of ${LOG_LEVELS.join(", ")} (default info)`,
@@ -456,6 +531,14 @@ export function parseConfig(args: readonly string[], env: Env): Config {
     throw new ConfigError(
       `--max-buffered-bytes (P2P_MAX_BUFFERED_BYTES) must be 0 or at least twice ` +
         `--max-frame-bytes (${2 * maxFrameBytes}), got ${maxBufferedBytes}`,
+    );
+  }
+  const { rateBytesPerSecond, rateBytesBurst } = config.limits;
+  if (rateBytesPerSecond > 0 && rateBytesBurst < maxFrameBytes) {
+    // A frame costs its length at once: a smaller burst could never admit the largest one.
+    throw new ConfigError(
+      `--rate-bytes-burst (P2P_RATE_BYTES_BURST) must be at least --max-frame-bytes ` +
+        `(${maxFrameBytes}), got ${rateBytesBurst}`,
     );
   }
   const roomProblem = describeNameProblem(config.defaultRoom, config.limits.maxRoomLength);

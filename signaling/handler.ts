@@ -16,6 +16,8 @@ import {
   PROTOCOL_VERSION,
   SUBPROTOCOL,
 } from "./protocol.ts";
+import { demoPageHeaders } from "./page_headers.ts";
+import { requestUrl } from "./request_url.ts";
 import { Session } from "./session.ts";
 import { pathSegments, StaticDir } from "./static.ts";
 import { verifyToken } from "./token.ts";
@@ -82,12 +84,17 @@ export function createHandler(config: Config, options: HandlerOptions = {}): Sig
     new InMemoryHub({
       userlistDelayMs: config.userlistDelayMs,
       maxNameLength: config.limits.maxNameLength,
+      maxRoomMembers: config.limits.maxRoomMembers,
     });
   const iceServers: IceServerSource = options.iceServers ?? defaultIceServers(config);
   // The bundle keeps one name across builds, so browsers must revalidate it
   // (cheap with ETags) rather than run a stale copy after a deploy.
   const dist = new StaticDir(config.distDir, { cacheControl: "no-cache", cors: true });
-  const demo = new StaticDir(config.demoDir, { cacheControl: "no-cache", cors: false });
+  const demo = new StaticDir(config.demoDir, {
+    cacheControl: "no-cache",
+    cors: false,
+    headers: demoPageHeaders(config.frameAncestors),
+  });
 
   /** Every open socket (sessions and refused ones) → resolves when it has closed. */
   const sockets = new Map<WebSocket, Promise<void>>();
@@ -208,7 +215,8 @@ export function createHandler(config: Config, options: HandlerOptions = {}): Sig
   }
 
   async function handle(request: Request): Promise<Response> {
-    const url = new URL(request.url);
+    const url = requestUrl(request);
+    if (!url) return text(400, "Bad Host header.");
     try {
       if (url.pathname === "/ws") return await upgrade(request, url);
       if (url.pathname === "/healthz") {

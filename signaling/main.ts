@@ -35,6 +35,7 @@ async function sharedHub(config: Config, logger: Logger): Promise<Hub | undefine
     url: config.redisUrl,
     userlistDelayMs: config.userlistDelayMs,
     maxNameLength: config.limits.maxNameLength,
+    maxRoomMembers: config.limits.maxRoomMembers,
     instanceTtlMs: config.instanceTtlSeconds * 1000,
     logger,
   });

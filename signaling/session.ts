@@ -5,9 +5,9 @@
  * socket other than the one the protocol routes it to.
  */
 import type { Config } from "./config.ts";
-import { type Hub, HubUnavailableError, type Member, type PeerRef } from "./hub.ts";
+import { type Hub, HubUnavailableError, type Member, type PeerRef, RoomFullError } from "./hub.ts";
 import type { Logger } from "./log.ts";
-import { describeNameProblem } from "./names.ts";
+import { describeNameProblem, normalizeName } from "./names.ts";
 import { type ClientIntent, type Frame, parseClientMessage, type ProtocolError } from "./parse.ts";
 import {
   CLOSE_POLICY_VIOLATION,
@@ -20,7 +20,7 @@ import {
   PROTOCOL_VERSION,
   type ResumeMessage,
 } from "./protocol.ts";
-import { RateLimiter } from "./rate_limit.ts";
+import { RateLimiter, TokenBucket } from "./rate_limit.ts";
 import { type HeldFrame, MAX_RESUME_TOKEN_LENGTH, newResumeToken } from "./resume.ts";
 
 export interface SessionOptions {
@@ -39,6 +39,9 @@ export interface SessionOptions {
 }
 
 const encoder = new TextEncoder();
+
+/** Renames a socket may make at once before `--renames-per-minute` applies. */
+export const RENAME_BURST = 5;
 
 /**
  * Close codes of a client that leaves on purpose (a normal close, or a close
@@ -67,6 +70,8 @@ export class Session implements Member {
   #log: Logger;
   #queryRoom: string | undefined;
   #limiter: RateLimiter;
+  /** Renames and moves; null when they are not limited. */
+  #renames: TokenBucket | null;
   #room: string | undefined;
   #name: string | undefined;
   /**
@@ -113,8 +118,17 @@ export class Session implements Member {
     this.#config = options.config;
     this.#log = options.logger;
     this.#queryRoom = options.queryRoom;
-    const { ratePerSecond, rateBurst } = options.config.limits;
-    this.#limiter = new RateLimiter(ratePerSecond, rateBurst);
+    const { ratePerSecond, rateBurst, rateBytesPerSecond, rateBytesBurst, renamesPerMinute } =
+      options.config.limits;
+    this.#limiter = new RateLimiter({
+      ratePerSecond,
+      burst: rateBurst,
+      bytesPerSecond: rateBytesPerSecond,
+      bytesBurst: rateBytesBurst,
+    });
+    this.#renames = renamesPerMinute > 0
+      ? new TokenBucket(renamesPerMinute / 60, RENAME_BURST)
+      : null;
     if (options.config.resumeGraceSeconds > 0) {
       this.#resumeToken = newResumeToken();
       this.#byToken = options.byToken;
@@ -227,7 +241,8 @@ export class Session implements Member {
         !LEAVING_CODES.has(code)
       ) {
         const graceMs = this.#config.resumeGraceSeconds * 1000;
-        await this.#hub.hold(this, { token, graceMs, callPeer: this.#callPeer });
+        const bytesPerSender = this.#config.limits.heldBytesPerSender;
+        await this.#hub.hold(this, { token, graceMs, callPeer: this.#callPeer, bytesPerSender });
         this.#log.info("hold", { socket: this.id, room: this.#room, name: this.#name, code });
         return;
       }
@@ -271,7 +286,13 @@ export class Session implements Member {
 
   /** Rate, size and frame kind; true when the frame is a text frame worth handling. */
   #admit(data: string | ArrayBuffer | Blob): boolean {
-    switch (this.#limiter.admit()) {
+    // The text's length is known already: the byte limit costs no encoding.
+    const length = typeof data === "string"
+      ? data.length
+      : data instanceof ArrayBuffer
+      ? data.byteLength
+      : data.size;
+    switch (this.#limiter.admit(length)) {
       case "accept":
         break;
       case "drop":
@@ -354,7 +375,7 @@ export class Session implements Member {
 
   async #act(intent: ClientIntent): Promise<void> {
     if (intent.kind === "register") {
-      return await this.#register(intent.name, intent.room, intent.resume);
+      return await this.#register(intent.name, intent.room, intent.resume, intent.sentName);
     }
 
     const room = this.#room;
@@ -406,17 +427,36 @@ export class Session implements Member {
     }
   }
 
+  /**
+   * `wantedName` is the name as normalized (names.ts), `sentName` as the
+   * client sent it: a client whose name changed hears the one it got.
+   */
   async #register(
     wantedName: string,
     requestedRoom: string | undefined,
     resume: string | undefined,
+    sentName: string,
   ): Promise<void> {
-    const room = requestedRoom ?? this.#queryRoom ?? this.#config.defaultRoom;
-    if (requestedRoom === undefined && this.#queryRoom !== undefined) {
+    const queryRoom = this.#queryRoom === undefined
+      ? undefined
+      : normalizeName(this.#queryRoom);
+    const room = requestedRoom ?? queryRoom ?? this.#config.defaultRoom;
+    if (requestedRoom === undefined && queryRoom !== undefined) {
       // `?room=` is validated here rather than at the upgrade, because a
       // browser cannot read why an upgrade failed but can read an error frame.
-      const problem = describeNameProblem(this.#queryRoom, this.#config.limits.maxRoomLength);
+      const problem = describeNameProblem(queryRoom, this.#config.limits.maxRoomLength);
       if (problem) return this.#sendError("invalid-name", `The room name ${problem}.`);
+    }
+    if (this.#name !== undefined && (room !== this.#room || wantedName !== this.#name)) {
+      // Every rename sends the whole room a list: limited, or one socket
+      // flipping its name floods everyone.
+      if (this.#renames && !this.#renames.take()) {
+        const perMinute = this.#config.limits.renamesPerMinute;
+        return this.#sendError(
+          "rate-limited",
+          `Too many renames (at most ${perMinute} a minute): your name stays "${this.#name}".`,
+        );
+      }
     }
     const resuming = resume !== undefined && this.#resumeToken !== undefined;
     if (resuming) this.#resumable = true;
@@ -424,17 +464,30 @@ export class Session implements Member {
     if (resuming && resume !== "" && this.#name === undefined) {
       const stale = this.#byToken?.get(resume);
       if (stale && stale !== this) await stale.supersede();
-      if (await this.#resume(room, wantedName, resume)) return;
+      if (await this.#resume(room, wantedName, resume, sentName)) return;
     }
     const previous = { room: this.#room, name: this.#name };
-    const name = await this.#hub.register(this, room, wantedName);
+    let name: string;
+    try {
+      name = await this.#hub.register(this, room, wantedName);
+    } catch (error) {
+      if (!(error instanceof RoomFullError)) throw error;
+      if (resuming && resume !== "" && previous.name === undefined) {
+        this.#sendResume({ type: "resume", ok: false });
+      }
+      return this.#sendError(
+        "room-full",
+        `Room "${room}" is full (${error.cap} members); ` +
+          (previous.name === undefined ? "try again later." : `you stay in "${previous.room}".`),
+      );
+    }
     if (previous.room !== undefined && previous.room !== room) {
       this.#callPeer = undefined;
       this.#caller = undefined;
     }
     this.#room = room;
     this.#name = name;
-    if (name !== wantedName) {
+    if (name !== sentName) {
       this.send(JSON.stringify({ type: "rejectusername", id: this.id, name }));
     }
     if (resuming && resume !== "" && previous.name === undefined) {
@@ -457,7 +510,12 @@ export class Session implements Member {
    * in the order it was sent. Resolves false, changing nothing, if the hub
    * holds nothing for this token, room and name.
    */
-  async #resume(room: string, wantedName: string, token: string): Promise<boolean> {
+  async #resume(
+    room: string,
+    wantedName: string,
+    token: string,
+    sentName: string,
+  ): Promise<boolean> {
     if (token.length > MAX_RESUME_TOKEN_LENGTH) return false;
     this.#deferred = [];
     try {
@@ -467,7 +525,7 @@ export class Session implements Member {
       this.#room = room;
       this.#name = name;
       this.#callPeer = callPeer;
-      if (name !== wantedName) {
+      if (name !== sentName) {
         this.send(JSON.stringify({ type: "rejectusername", id: this.id, name }));
       }
       this.#sendResume({ type: "resume", ok: true, name, held: frames.length });
@@ -486,8 +544,10 @@ export class Session implements Member {
   }
 
   #setCallPeer(peer: PeerRef): void {
+    // A call with someone new: whoever called during an earlier call is no
+    // longer the one a bare hang-up is for.
+    if (!samePeer(this.#callPeer, peer)) this.#caller = undefined;
     this.#callPeer = peer;
-    if (samePeer(this.#caller, peer)) this.#caller = undefined;
   }
 
   /** A hang-up went to or came from `peer`: the call with it is over. */

@@ -1,7 +1,7 @@
 import { deepStrictEqual as assertEquals, strictEqual } from "node:assert/strict";
 import type { Member, PeerRef } from "../../signaling/hub.ts";
 import { InMemoryHub } from "../../signaling/memory_hub.ts";
-import { HELD_MAX_BYTES, HELD_MAX_FRAMES } from "../../signaling/resume.ts";
+import { HELD_MAX_FRAMES } from "../../signaling/resume.ts";
 
 /** A member that records its frames and can await its next userlist. */
 class FakeMember implements Member {
@@ -192,7 +192,7 @@ Deno.test("hub: a held name keeps its place; a resume swaps the socket, keeps ol
   }
 });
 
-Deno.test("hub: a held name queues at most 100 frames and 64 KiB; the sender of one that does not fit is told at once", async () => {
+Deno.test("hub: a held name queues at most 100 frames and its byte share per sender; the sender of one that does not fit is told at once", async () => {
   const presence = hub(10_000);
   try {
     const [a, b] = await registered(presence, ["lobby", "a"], ["lobby", "b"]);
@@ -209,10 +209,11 @@ Deno.test("hub: a held name queues at most 100 frames and 64 KiB; the sender of 
     strictEqual(resumed?.frames.length, HELD_MAX_FRAMES);
     strictEqual(resumed?.frames.at(-1)?.frame, `f${HELD_MAX_FRAMES - 1}`);
 
-    // Bytes count too (UTF-8): what would pass the limit is refused, a smaller frame still fits.
+    // Bytes count too (UTF-8): what would pass the share is refused, a smaller frame still fits.
     const [c, d] = await registered(presence, ["lobby", "c"], ["lobby", "d"]);
-    await presence.hold(c, { token: "u", graceMs: 10_000, callPeer: undefined });
-    const big = "é".repeat(HELD_MAX_BYTES / 4 + 1); // just over half the limit in UTF-8
+    const bytesPerSender = 64 * 1024;
+    await presence.hold(c, { token: "u", graceMs: 10_000, callPeer: undefined, bytesPerSender });
+    const big = "é".repeat(bytesPerSender / 4 + 1); // just over half the share in UTF-8
     await presence.relay(d, "c", big, "message");
     await presence.relay(d, "c", big, "message");
     await presence.relay(d, "c", "x", "message");

@@ -28,7 +28,7 @@ Deno.test("rate limit: a token bucket admits a burst, then refills at the sustai
 
 Deno.test("rate limit: over the limit, messages are dropped with at most one notice per second", () => {
   const clock = fakeClock();
-  const limiter = new RateLimiter(1, 4, clock.now);
+  const limiter = new RateLimiter({ ratePerSecond: 1, burst: 4 }, clock.now);
   assertEquals(admitMany(limiter, 6), [
     "accept",
     "accept",
@@ -43,7 +43,7 @@ Deno.test("rate limit: over the limit, messages are dropped with at most one not
 
 Deno.test("rate limit: persistently sending over twice the rate means disconnect", () => {
   const clock = fakeClock();
-  const limiter = new RateLimiter(10, 5, clock.now);
+  const limiter = new RateLimiter({ ratePerSecond: 10, burst: 5 }, clock.now);
   // 5 accepted (burst), then 5 drops use up the tolerance, the 11th disconnects.
   const verdicts = admitMany(limiter, 11);
   assertEquals(verdicts.filter((v) => v === "accept").length, 5);
@@ -52,7 +52,7 @@ Deno.test("rate limit: persistently sending over twice the rate means disconnect
 
 Deno.test("rate limit: a client just over the rate is throttled but never disconnected", () => {
   const clock = fakeClock();
-  const limiter = new RateLimiter(10, 5, clock.now);
+  const limiter = new RateLimiter({ ratePerSecond: 10, burst: 5 }, clock.now);
   const verdicts: Verdict[] = [];
   for (let i = 0; i < 1000; i++) {
     clock.advance(80); // 12.5 msg/s against 10/s
@@ -63,6 +63,6 @@ Deno.test("rate limit: a client just over the rate is throttled but never discon
 });
 
 Deno.test("rate limit: rate 0 turns limiting off", () => {
-  const limiter = new RateLimiter(0, 1);
+  const limiter = new RateLimiter({ ratePerSecond: 0, burst: 1 });
   assertEquals(new Set(admitMany(limiter, 10_000)), new Set(["accept"]));
 });
