@@ -437,9 +437,7 @@ export class Session implements Member {
     resume: string | undefined,
     sentName: string,
   ): Promise<void> {
-    const queryRoom = this.#queryRoom === undefined
-      ? undefined
-      : normalizeName(this.#queryRoom);
+    const queryRoom = this.#queryRoom === undefined ? undefined : normalizeName(this.#queryRoom);
     const room = requestedRoom ?? queryRoom ?? this.#config.defaultRoom;
     if (requestedRoom === undefined && queryRoom !== undefined) {
       // `?room=` is validated here rather than at the upgrade, because a
