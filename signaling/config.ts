@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url";
 import type { IceServer } from "./protocol.ts";
 import type { TurnConfig } from "./turn.ts";
 import { LOG_LEVELS, type LogLevel } from "./log.ts";
-import { describeNameProblem } from "./names.ts";
+import { describeNameProblem, normalizeName } from "./names.ts";
 import { parseFrameAncestors } from "./page_headers.ts";
 
 export interface Limits {
@@ -541,6 +541,8 @@ export function parseConfig(args: readonly string[], env: Env): Config {
         `(${maxFrameBytes}), got ${rateBytesBurst}`,
     );
   }
+  // Spelled like the rooms clients ask for (NFC, trimmed), so asking for it by name finds it.
+  config.defaultRoom = normalizeName(config.defaultRoom);
   const roomProblem = describeNameProblem(config.defaultRoom, config.limits.maxRoomLength);
   if (roomProblem) throw new ConfigError(`the default room (--room, P2P_ROOM) ${roomProblem}`);
   return config;

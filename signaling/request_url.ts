@@ -8,7 +8,7 @@
  */
 
 /** reg-name or IPv4 (unreserved, sub-delims, pct-encoded), or a bracketed IP literal; then a port. */
-const HOST = /^(?:\[[0-9A-Za-z:.]+\]|[A-Za-z0-9\-._~!$&'()*+,;=%]*)(?::[0-9]*)?$/;
+const HOST = /^(?:\[[0-9A-Za-z:.%]+\]|[A-Za-z0-9\-._~!$&'()*+,;=%]*)(?::[0-9]*)?$/;
 
 /** The request's URL, or null when its Host header could move the path. */
 export function requestUrl(request: Request): URL | null {
