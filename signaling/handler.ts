@@ -1,6 +1,7 @@
 /**
  * `createHandler(config)`: the whole service as one `(request) => Response`
- * function: the `/ws` signaling endpoint, `/healthz` and the static files.
+ * function: the `/ws` signaling endpoint, `/healthz` and the static files;
+ * its `metrics()` is the text main.ts serves on the metrics listener.
  * It never reads the process (flags, env, signals) and never listens itself;
  * `main.ts` does that, and tests call the handler directly.
  */
@@ -8,6 +9,7 @@ import type { Config } from "./config.ts";
 import type { Hub } from "./hub.ts";
 import { Logger } from "./log.ts";
 import { InMemoryHub } from "./memory_hub.ts";
+import { readGauges, ServiceMetrics } from "./metrics.ts";
 import {
   CLOSE_GOING_AWAY,
   CLOSE_POLICY_VIOLATION,
@@ -49,6 +51,8 @@ export interface SignalingHandler {
   /** Closes every socket with 1001 and waits (briefly) for them to finish closing. */
   shutdown(): Promise<void>;
   stats(): ServiceStats;
+  /** The counters and gauges in the Prometheus text format (metrics.ts). */
+  metrics(): Promise<string>;
 }
 
 /** Upper bound on waiting for clients to acknowledge the 1001 close at shutdown. */
@@ -84,6 +88,7 @@ export function createHandler(config: Config, options: HandlerOptions = {}): Sig
       maxNameLength: config.limits.maxNameLength,
     });
   const iceServers: IceServerSource = options.iceServers ?? defaultIceServers(config);
+  const metrics = new ServiceMetrics();
   // The bundle keeps one name across builds, so browsers must revalidate it
   // (cheap with ETags) rather than run a stale copy after a deploy.
   const dist = new StaticDir(config.distDir, { cacheControl: "no-cache", cors: true });
@@ -102,6 +107,7 @@ export function createHandler(config: Config, options: HandlerOptions = {}): Sig
     const closed = new Promise<void>((resolve) => {
       socket.onclose = (event) => {
         sockets.delete(socket);
+        metrics.closed(event.code);
         Promise.resolve()
           .then(() => onClose(event))
           .catch((error) => log.error("close handling failed", { error: String(error) }))
@@ -161,13 +167,23 @@ export function createHandler(config: Config, options: HandlerOptions = {}): Sig
           message: "A valid, unexpired ?token= is required to connect.",
         };
         socket.send(JSON.stringify(error));
+        metrics.error(error.code);
         socket.close(CLOSE_POLICY_VIOLATION, "unauthorized");
       };
       return response;
     }
 
     const queryRoom = url.searchParams.get("room") || undefined;
-    const session = new Session({ id, socket, hub, config, logger: log, queryRoom, byToken });
+    const session = new Session({
+      id,
+      socket,
+      hub,
+      config,
+      logger: log,
+      metrics,
+      queryRoom,
+      byToken,
+    });
     sessionCount++;
     // Counted until the session has left its room (or handed its name to a
     // hold), so /healthz never shows a socket gone whose name is not settled.
@@ -252,5 +268,9 @@ export function createHandler(config: Config, options: HandlerOptions = {}): Sig
     await hub.close();
   }
 
-  return Object.assign(handle, { shutdown, stats });
+  async function renderMetrics(): Promise<string> {
+    return metrics.render(await readGauges(hub, sockets.size));
+  }
+
+  return Object.assign(handle, { shutdown, stats, metrics: renderMetrics });
 }

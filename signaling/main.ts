@@ -7,16 +7,20 @@
  * Prints one JSON line with `"msg":"listening"` and the numeric `"port"` once
  * the socket is bound (tools that start the service with `--port 0` parse it).
  * With `--redis-url`, it first connects to Redis and exits 1 with a readable
- * message if Redis cannot be reached.
+ * message if Redis cannot be reached. With `--metrics-port`, `/metrics` is
+ * served on a second listener (loopback by default), never on `--port`.
  */
 import { type Config, ConfigError, parseConfig, usage } from "./config.ts";
 import { createHandler, type HandlerOptions } from "./handler.ts";
 import { type Hub, HubConnectError } from "./hub.ts";
 import { formatLogLine, Logger } from "./log.ts";
+import { createMetricsHandler } from "./metrics.ts";
 
 export interface RunningServer {
   port: number;
   hostname: string;
+  /** The metrics listener's port; undefined without `--metrics-port`. */
+  metricsPort: number | undefined;
   /** This instance's id among the others sharing Redis; undefined without Redis. */
   instance: string | undefined;
   /** Closes every socket with 1001, then stops listening. */
@@ -52,7 +56,14 @@ export async function startServer(
   const hub = options.hub ?? await sharedHub(config, logger);
   const handler = createHandler(config, { ...options, logger, hub });
   let server: Deno.HttpServer<Deno.NetAddr>;
+  let metricsServer: Deno.HttpServer<Deno.NetAddr> | undefined;
   try {
+    if (config.metrics) {
+      metricsServer = Deno.serve({
+        ...config.metrics,
+        onListen: () => {},
+      }, createMetricsHandler(handler.metrics));
+    }
     server = Deno.serve({
       port: config.port,
       hostname: config.hostname,
@@ -63,6 +74,7 @@ export async function startServer(
       },
     }, handler);
   } catch (error) {
+    await metricsServer?.shutdown();
     await handler.shutdown();
     throw error;
   }
@@ -70,11 +82,13 @@ export async function startServer(
   return {
     port: server.addr.port,
     hostname: server.addr.hostname,
+    metricsPort: metricsServer?.addr.port,
     instance: handler.stats().instance,
     shutdown: () =>
       stopping ??= (async () => {
         await handler.shutdown();
         await server.shutdown();
+        await metricsServer?.shutdown();
       })(),
   };
 }
@@ -107,6 +121,9 @@ async function main(): Promise<void> {
     hostname: server.hostname,
     port: server.port,
     url: `http://${server.hostname}:${server.port}/`,
+    metrics: config.metrics
+      ? `http://${config.metrics.hostname}:${server.metricsPort}/metrics`
+      : undefined,
     instance: server.instance,
   }));
 

@@ -7,6 +7,7 @@
 import type { Config } from "./config.ts";
 import { type Hub, HubUnavailableError, type Member, type PeerRef } from "./hub.ts";
 import type { Logger } from "./log.ts";
+import type { ServiceMetrics } from "./metrics.ts";
 import { describeNameProblem } from "./names.ts";
 import { type ClientIntent, type Frame, parseClientMessage, type ProtocolError } from "./parse.ts";
 import {
@@ -29,6 +30,7 @@ export interface SessionOptions {
   hub: Hub;
   config: Config;
   logger: Logger;
+  metrics: ServiceMetrics;
   /** `?room=` of the upgrade request, if any; used when `username` names no room. */
   queryRoom: string | undefined;
   /**
@@ -65,6 +67,7 @@ export class Session implements Member {
   #hub: Hub;
   #config: Config;
   #log: Logger;
+  #metrics: ServiceMetrics;
   #queryRoom: string | undefined;
   #limiter: RateLimiter;
   #room: string | undefined;
@@ -112,6 +115,7 @@ export class Session implements Member {
     this.#hub = options.hub;
     this.#config = options.config;
     this.#log = options.logger;
+    this.#metrics = options.metrics;
     this.#queryRoom = options.queryRoom;
     const { ratePerSecond, rateBurst } = options.config.limits;
     this.#limiter = new RateLimiter(ratePerSecond, rateBurst);
@@ -178,6 +182,7 @@ export class Session implements Member {
 
   /** Handles one incoming frame; never throws. */
   receive(data: string | ArrayBuffer | Blob): void {
+    this.#metrics.frameReceived();
     if (this.#closing) return;
     try {
       // Limits apply on arrival, so a flood cannot pile up behind a slow hub.
@@ -271,7 +276,9 @@ export class Session implements Member {
 
   /** Rate, size and frame kind; true when the frame is a text frame worth handling. */
   #admit(data: string | ArrayBuffer | Blob): boolean {
-    switch (this.#limiter.admit()) {
+    const verdict = this.#limiter.admit();
+    if (verdict !== "accept") this.#metrics.rateLimited(verdict === "disconnect");
+    switch (verdict) {
       case "accept":
         break;
       case "drop":
@@ -366,6 +373,7 @@ export class Session implements Member {
     switch (intent.kind) {
       case "chat":
         await this.#hub.broadcast(this, stamp(intent.frame, name));
+        this.#metrics.relayed("message");
         return;
       case "hang-up-peer": {
         const frame = stamp(intent.frame, name);
@@ -373,10 +381,14 @@ export class Session implements Member {
         this.#callPeer = undefined;
         // No current call: nothing to end. A peer that left or moved away gets
         // nothing (the hub drops it); then the hang-up is for whoever called since.
-        if (peer && await this.#hub.relayToPeer(this, peer, frame, "hang-up")) return;
+        if (peer && await this.#hub.relayToPeer(this, peer, frame, "hang-up")) {
+          return this.#metrics.relayed("hang-up");
+        }
         const caller = this.#caller;
         this.#caller = undefined;
-        if (caller) await this.#hub.relayToPeer(this, caller, frame, "hang-up");
+        if (caller && await this.#hub.relayToPeer(this, caller, frame, "hang-up")) {
+          this.#metrics.relayed("hang-up");
+        }
         return;
       }
       case "relay": {
@@ -393,6 +405,7 @@ export class Session implements Member {
             intent.target,
           );
         }
+        this.#metrics.relayed(intent.type);
         // What the socket sends is its own choice: calling or answering
         // someone makes them its call peer, a hang-up (`busy` to a newcomer
         // included) ends only the call with whom it goes to.
@@ -506,6 +519,7 @@ export class Session implements Member {
 
   #sendError(code: ErrorCode, message: string, target?: string): void {
     this.#log.debug("client error", { socket: this.id, code });
+    this.#metrics.error(code);
     const frame: ErrorMessage = { type: "error", code, message };
     if (target !== undefined) frame.target = target;
     this.send(JSON.stringify(frame));
