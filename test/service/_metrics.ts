@@ -50,6 +50,11 @@ export class Scrape {
     }
   }
 
+  /** Every family's name, in the order served. */
+  names(): string[] {
+    return [...this.#families.keys()];
+  }
+
   has(name: string): boolean {
     return this.#families.has(name);
   }

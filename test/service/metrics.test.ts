@@ -197,6 +197,8 @@ Deno.test("metrics: with Redis, its connection state and round-trip time, and co
   strictEqual(m.get("p2p_redis_connected"), 1);
   const rtt = m.get("p2p_redis_round_trip_seconds");
   ok(rtt > 0 && rtt < 1, `round trip: ${rtt} s`);
+  // Every metric there is (Redis ones included) is in the README's table, and nothing else.
+  strictEqual(m.names().join(), (await readmeMetrics()).join());
 
   const alice = await service.join("alice");
   const bob = await service.join("bob");
@@ -249,3 +251,13 @@ Deno.test("metrics: a scrape answers within a second while Redis does not answer
   const m = await scrape(port);
   ok(m.get("p2p_redis_round_trip_seconds") < 1);
 });
+
+/** The metric names in the README's table, in its order. */
+async function readmeMetrics(): Promise<string[]> {
+  const readme = await Deno.readTextFile(new URL("../../README.md", import.meta.url));
+  const section = readme.slice(readme.indexOf("### Metrics"));
+  const table = section.slice(section.indexOf("| Metric"));
+  const end = table.indexOf("\n\n");
+  ok(end > 0, "the README has a metrics table");
+  return [...table.slice(0, end).matchAll(/^\| `(p2p_[a-z_]+)`/gm)].map((match) => match[1]);
+}
