@@ -31,7 +31,10 @@ const CLOSE_CODES = [1000, 1001, 1002, 1003, 1005, 1006, 1007, 1008, 1009, 1011,
 /** The longest a scrape waits for Redis to answer a PING. */
 const PING_TIMEOUT_MS = 1000;
 
-/** A counter family with one label whose values are fixed when it is made. */
+/**
+ * A counter family with one label whose values are fixed when it is made,
+ * plus `other` for any other key when the keys can be anything (`open`).
+ */
 class LabeledCounter<K> {
   readonly #name: string;
   readonly #help: string;
@@ -39,17 +42,17 @@ class LabeledCounter<K> {
   readonly #slots = new Map<K, number>();
   readonly #texts: string[];
   readonly #counts: Float64Array;
-  /** Slot of `other`: anything not listed. */
+  /** Slot of `other`: anything not listed (past the end, ignored, for a closed set). */
   readonly #other: number;
 
-  constructor(name: string, help: string, label: string, keys: readonly K[]) {
+  constructor(name: string, help: string, label: string, keys: readonly K[], open: boolean) {
     this.#name = name;
     this.#help = help;
     this.#label = label;
     keys.forEach((key, slot) => this.#slots.set(key, slot));
-    this.#texts = [...keys.map(String), "other"];
+    this.#texts = open ? [...keys.map(String), "other"] : keys.map(String);
     this.#other = keys.length;
-    this.#counts = new Float64Array(keys.length + 1);
+    this.#counts = new Float64Array(this.#texts.length);
   }
 
   inc(key: K): void {
@@ -85,24 +88,28 @@ export class ServiceMetrics {
     "Frames relayed from one client to another (or to its room), by type.",
     "type",
     RELAY_TYPES,
+    true,
   );
   readonly #errors = new LabeledCounter<ErrorCode>(
     "p2p_errors_total",
     "Error frames sent to clients, by code.",
     "code",
     ERROR_CODES,
+    false,
   );
   readonly #closes = new LabeledCounter<number>(
     "p2p_socket_closes_total",
     "WebSocket connections closed, by close code.",
     "code",
     CLOSE_CODES,
+    true,
   );
   readonly #rateLimited = new LabeledCounter<string>(
     "p2p_rate_limited_frames_total",
     "Frames refused by the rate limit: dropped, or the one that disconnected its socket.",
     "action",
     ["drop", "disconnect"],
+    false,
   );
 
   /** A frame arrived on a socket (before any limit). */
