@@ -107,11 +107,11 @@ export function createHandler(config: Config, options: HandlerOptions = {}): Sig
     const closed = new Promise<void>((resolve) => {
       socket.onclose = (event) => {
         sockets.delete(socket);
-        metrics.closed(event.code);
         Promise.resolve()
           .then(() => onClose(event))
           .catch((error) => log.error("close handling failed", { error: String(error) }))
           .finally(resolve);
+        metrics.closed(event.code);
       };
     });
     // Errors are followed by a close event, which does the cleanup.

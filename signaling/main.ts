@@ -56,14 +56,7 @@ export async function startServer(
   const hub = options.hub ?? await sharedHub(config, logger);
   const handler = createHandler(config, { ...options, logger, hub });
   let server: Deno.HttpServer<Deno.NetAddr>;
-  let metricsServer: Deno.HttpServer<Deno.NetAddr> | undefined;
   try {
-    if (config.metrics) {
-      metricsServer = Deno.serve({
-        ...config.metrics,
-        onListen: () => {},
-      }, createMetricsHandler(handler.metrics));
-    }
     server = Deno.serve({
       port: config.port,
       hostname: config.hostname,
@@ -74,23 +67,39 @@ export async function startServer(
       },
     }, handler);
   } catch (error) {
-    await metricsServer?.shutdown();
     await handler.shutdown();
     throw error;
   }
   let stopping: Promise<void> | undefined;
-  return {
+  let metricsServer: Deno.HttpServer<Deno.NetAddr> | undefined;
+  const running: RunningServer = {
     port: server.addr.port,
     hostname: server.addr.hostname,
-    metricsPort: metricsServer?.addr.port,
+    get metricsPort() {
+      return metricsServer?.addr.port;
+    },
     instance: handler.stats().instance,
     shutdown: () =>
       stopping ??= (async () => {
+        await metricsServer?.shutdown();
         await handler.shutdown();
         await server.shutdown();
-        await metricsServer?.shutdown();
       })(),
   };
+  if (config.metrics) {
+    try {
+      const { hostname, port } = config.metrics;
+      const onListen = () => {};
+      metricsServer = Deno.serve(
+        { hostname, port, onListen },
+        createMetricsHandler(handler.metrics),
+      );
+    } catch (error) {
+      await running.shutdown();
+      throw error;
+    }
+  }
+  return running;
 }
 
 async function main(): Promise<void> {
