@@ -1,7 +1,7 @@
 /**
  * `createHandler(config)`: the whole service as one `(request) => Response`
  * function: the `/ws` signaling endpoint, `/healthz` and the static files;
- * its `metrics()` is the text main.ts serves on the metrics listener.
+ * its `metrics` is the handler of the metrics listener main.ts opens.
  * It never reads the process (flags, env, signals) and never listens itself;
  * `main.ts` does that, and tests call the handler directly.
  */
@@ -9,7 +9,7 @@ import type { Config } from "./config.ts";
 import type { Hub } from "./hub.ts";
 import { Logger } from "./log.ts";
 import { InMemoryHub } from "./memory_hub.ts";
-import { readGauges, ServiceMetrics } from "./metrics.ts";
+import { createMetricsHandler, readGauges, ServiceMetrics } from "./metrics.ts";
 import {
   CLOSE_GOING_AWAY,
   CLOSE_POLICY_VIOLATION,
@@ -51,8 +51,8 @@ export interface SignalingHandler {
   /** Closes every socket with 1001 and waits (briefly) for them to finish closing. */
   shutdown(): Promise<void>;
   stats(): ServiceStats;
-  /** The counters and gauges in the Prometheus text format (metrics.ts). */
-  metrics(): Promise<string>;
+  /** `GET /metrics` (metrics.ts), for a listener of its own, never this handler's. */
+  metrics(request: Request): Promise<Response>;
 }
 
 /** Upper bound on waiting for clients to acknowledge the 1001 close at shutdown. */
@@ -268,9 +268,9 @@ export function createHandler(config: Config, options: HandlerOptions = {}): Sig
     await hub.close();
   }
 
-  async function renderMetrics(): Promise<string> {
-    return metrics.render(await readGauges(hub, sockets.size));
-  }
+  const serveMetrics = createMetricsHandler(async () =>
+    metrics.render(await readGauges(hub, sockets.size))
+  );
 
-  return Object.assign(handle, { shutdown, stats, metrics: renderMetrics });
+  return Object.assign(handle, { shutdown, stats, metrics: serveMetrics });
 }

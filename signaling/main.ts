@@ -14,7 +14,6 @@ import { type Config, ConfigError, parseConfig, usage } from "./config.ts";
 import { createHandler, type HandlerOptions } from "./handler.ts";
 import { type Hub, HubConnectError } from "./hub.ts";
 import { formatLogLine, Logger } from "./log.ts";
-import { createMetricsHandler } from "./metrics.ts";
 
 export interface RunningServer {
   port: number;
@@ -90,10 +89,7 @@ export async function startServer(
     try {
       const { hostname, port } = config.metrics;
       const onListen = () => {};
-      metricsServer = Deno.serve(
-        { hostname, port, onListen },
-        createMetricsHandler(handler.metrics),
-      );
+      metricsServer = Deno.serve({ hostname, port, onListen }, handler.metrics);
     } catch (error) {
       await running.shutdown();
       throw error;
