@@ -88,11 +88,11 @@ export function createHandler(config: Config, options: HandlerOptions = {}): Sig
       maxNameLength: config.limits.maxNameLength,
     });
   const iceServers: IceServerSource = options.iceServers ?? defaultIceServers(config);
-  const metrics = new ServiceMetrics();
   // The bundle keeps one name across builds, so browsers must revalidate it
   // (cheap with ETags) rather than run a stale copy after a deploy.
   const dist = new StaticDir(config.distDir, { cacheControl: "no-cache", cors: true });
   const demo = new StaticDir(config.demoDir, { cacheControl: "no-cache", cors: false });
+  const metrics = new ServiceMetrics();
 
   /** Every open socket (sessions and refused ones) → resolves when it has closed. */
   const sockets = new Map<WebSocket, Promise<void>>();
