@@ -92,7 +92,6 @@ export function createHandler(config: Config, options: HandlerOptions = {}): Sig
   // (cheap with ETags) rather than run a stale copy after a deploy.
   const dist = new StaticDir(config.distDir, { cacheControl: "no-cache", cors: true });
   const demo = new StaticDir(config.demoDir, { cacheControl: "no-cache", cors: false });
-  const metrics = new ServiceMetrics();
 
   /** Every open socket (sessions and refused ones) → resolves when it has closed. */
   const sockets = new Map<WebSocket, Promise<void>>();
@@ -101,6 +100,7 @@ export function createHandler(config: Config, options: HandlerOptions = {}): Sig
   const byToken = new Map<string, Session>();
   let nextSocketId = 1;
   let shuttingDown = false;
+  const metrics = new ServiceMetrics();
 
   /** `onClose` may return a promise (the session leaving its room); `closed` waits for it. */
   function track(socket: WebSocket, onClose: (event: CloseEvent) => void | Promise<void>): void {

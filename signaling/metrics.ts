@@ -28,6 +28,8 @@ const RELAY_TYPES = ["video-offer", "video-answer", "new-ice-candidate", "hang-u
  */
 const CLOSE_CODES = [1000, 1001, 1002, 1003, 1005, 1006, 1007, 1008, 1009, 1011, 1013, 4000];
 
+export type RateLimitAction = "drop" | "disconnect";
+
 /** The longest a scrape waits for Redis to answer a PING. */
 const PING_TIMEOUT_MS = 1000;
 
@@ -104,7 +106,7 @@ export class ServiceMetrics {
     CLOSE_CODES,
     true,
   );
-  readonly #rateLimited = new LabeledCounter<string>(
+  readonly #rateLimited = new LabeledCounter<RateLimitAction>(
     "p2p_rate_limited_frames_total",
     "Frames refused by the rate limit: dropped, or the one that disconnected its socket.",
     "action",
@@ -127,9 +129,9 @@ export class ServiceMetrics {
     this.#errors.inc(code);
   }
 
-  /** The rate limit refused a frame; `disconnect` when that closes the socket. */
-  rateLimited(disconnect: boolean): void {
-    this.#rateLimited.inc(disconnect ? "disconnect" : "drop");
+  /** The rate limit refused a frame: dropped it, or closes its socket for it. */
+  rateLimited(action: RateLimitAction): void {
+    this.#rateLimited.inc(action);
   }
 
   /** A socket closed with `code` (as its close event reports it). */

@@ -7,7 +7,6 @@
 import type { Config } from "./config.ts";
 import { type Hub, HubUnavailableError, type Member, type PeerRef } from "./hub.ts";
 import type { Logger } from "./log.ts";
-import type { ServiceMetrics } from "./metrics.ts";
 import { describeNameProblem } from "./names.ts";
 import { type ClientIntent, type Frame, parseClientMessage, type ProtocolError } from "./parse.ts";
 import {
@@ -23,6 +22,7 @@ import {
 } from "./protocol.ts";
 import { RateLimiter } from "./rate_limit.ts";
 import { type HeldFrame, MAX_RESUME_TOKEN_LENGTH, newResumeToken } from "./resume.ts";
+import type { ServiceMetrics } from "./metrics.ts";
 
 export interface SessionOptions {
   id: number;
@@ -276,14 +276,14 @@ export class Session implements Member {
 
   /** Rate, size and frame kind; true when the frame is a text frame worth handling. */
   #admit(data: string | ArrayBuffer | Blob): boolean {
-    const verdict = this.#limiter.admit();
-    if (verdict !== "accept") this.#metrics.rateLimited(verdict === "disconnect");
-    switch (verdict) {
+    switch (this.#limiter.admit()) {
       case "accept":
         break;
       case "drop":
+        this.#metrics.rateLimited("drop");
         return false;
       case "drop-and-notify":
+        this.#metrics.rateLimited("drop");
         this.#log.warn("rate limited", { socket: this.id });
         this.#enqueueError(
           "rate-limited",
@@ -291,6 +291,7 @@ export class Session implements Member {
         );
         return false;
       case "disconnect":
+        this.#metrics.rateLimited("disconnect");
         this.#log.warn("disconnecting flooder", { socket: this.id });
         this.#enqueueError("rate-limited", "Too many messages for too long: disconnecting.");
         this.#closeAfterQueue(CLOSE_POLICY_VIOLATION, "rate limit exceeded");
