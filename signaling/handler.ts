@@ -106,7 +106,8 @@ export function createHandler(config: Config, options: HandlerOptions = {}): Sig
   function track(socket: WebSocket, onClose: (event: CloseEvent) => void | Promise<void>): void {
     const closed = new Promise<void>((resolve) => {
       socket.onclose = (event) => {
-        sockets.delete(socket);
+        // Deno's WebSocket fires close twice for some sockets (heartbeat drops, kicks).
+        if (!sockets.delete(socket)) return;
         Promise.resolve()
           .then(() => onClose(event))
           .catch((error) => log.error("close handling failed", { error: String(error) }))
