@@ -19,15 +19,15 @@ import { join } from "node:path";
 import {
   clickIn,
   expectRemoteFrames,
-  shadowElement,
-  waitForRegistered,
   FIXTURES,
   launchBrowser,
   openPage,
   requireBuild,
+  shadowElement,
   startService,
   startStaticServer,
   waitFor,
+  waitForRegistered,
   waitForState,
   waitForUser,
 } from "./harness.mjs";
@@ -152,7 +152,9 @@ describe("the service's own demo page under the CSP the service sends", { timeou
       await waitForUser(a.page, "p2p-call", "Jon");
       const call = (await a.page.evaluateHandle(() =>
         [...document.querySelector("p2p-call").shadowRoot.querySelectorAll('[part~="user"]')]
-          .find((user) => user.textContent.includes("Jon"))
+          .find((user) =>
+            user.textContent.includes("Jon")
+          )
           .querySelector('[part~="call-button"]')
       )).asElement();
       await call.click();
@@ -167,7 +169,11 @@ describe("the service's own demo page under the CSP the service sends", { timeou
       await waitForState(b.page, "p2p-call", "ended");
 
       for (const { page, problems, failed } of [a, b]) {
-        assert.deepEqual(await page.evaluate(() => globalThis.__cspViolations), [], "CSP violations");
+        assert.deepEqual(
+          await page.evaluate(() => globalThis.__cspViolations),
+          [],
+          "CSP violations",
+        );
         assert.deepEqual(problems.pageErrors, [], "uncaught page errors");
         // The service has no favicon; the browser asks for one and logs the 404.
         assert.deepEqual([...new Set(failed)], failed.length ? ["/favicon.ico"] : []);

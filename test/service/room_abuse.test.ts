@@ -48,17 +48,20 @@ function recordedLogs() {
 }
 
 /**
- * The attacker heard `rate-limited`, the service logged that it disconnects
- * it, and its socket closed. (Its close code is not checked: a client still
- * pushing megabytes may see its connection reset instead of the 1008.)
+ * The service told the attacker it was rate-limited, then disconnected it
+ * (its log says so, for the attacker's socket), and the attacker's socket
+ * closed. What the attacker itself sees is not checked: a client still
+ * pushing megabytes may have its connection reset before the error frames
+ * and the 1008 reach it.
  */
 async function disconnectedForFlooding(
   attacker: TestClient,
   lines: Record<string, unknown>[],
 ): Promise<void> {
-  strictEqual((await attacker.nextError("rate-limited")).code, "rate-limited");
   await within(attacker.closed, 20_000, "the attacker's close");
-  ok(lines.some((line) => line.msg === "disconnecting flooder"), JSON.stringify(lines));
+  const about = (msg: string) => lines.some((l) => l.msg === msg && l.socket === attacker.id);
+  ok(about("rate limited"), JSON.stringify(lines));
+  ok(about("disconnecting flooder"), JSON.stringify(lines));
 }
 
 Deno.test("200 relays of 60 KB to one victim: the sender is rate-limited and disconnected, the victim stays connected", async () => {
