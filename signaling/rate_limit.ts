@@ -46,13 +46,6 @@ export class TokenBucket {
     return this.#tokens >= cost;
   }
 
-  /** Takes up to `cost` tokens; false if the bucket was already empty. */
-  drain(cost: number, now: number): boolean {
-    this.has(0, now);
-    if (this.#tokens < 1) return false;
-    this.#tokens = Math.max(0, this.#tokens - cost);
-    return true;
-  }
 }
 
 /**
@@ -108,9 +101,10 @@ export class RateLimiter {
       bytes?.take(length, now);
       return "accept";
     }
-    // Over a limit: the excess buckets count what was refused, in kind.
+    // Over a limit: the excess buckets count what was refused, in kind; one
+    // that runs dry means the socket keeps sending over twice that rate.
     if (!messageOk && !this.#messageExcess!.take(1, now)) return "disconnect";
-    if (!bytesOk && !this.#byteExcess!.drain(length, now)) return "disconnect";
+    if (!bytesOk && !this.#byteExcess!.take(length, now)) return "disconnect";
     if (now - this.#lastNoticeAt < NOTICE_INTERVAL_MS) return "drop";
     this.#lastNoticeAt = now;
     return "drop-and-notify";

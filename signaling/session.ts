@@ -308,13 +308,17 @@ export class Session implements Member {
         this.#log.warn("rate limited", { socket: this.id });
         this.#enqueueError(
           "rate-limited",
-          "Too many messages: some were dropped. Slow down or you will be disconnected.",
+          "Too many messages or too much data: some were dropped. Slow down or you will be " +
+            "disconnected.",
         );
         return false;
       case "disconnect":
         this.#metrics.rateLimited("disconnect");
         this.#log.warn("disconnecting flooder", { socket: this.id });
-        this.#enqueueError("rate-limited", "Too many messages for too long: disconnecting.");
+        this.#enqueueError(
+          "rate-limited",
+          "Too many messages or too much data for too long: disconnecting.",
+        );
         this.#closeAfterQueue(CLOSE_POLICY_VIOLATION, "rate limit exceeded");
         return false;
     }
