@@ -289,6 +289,12 @@ Deno.test("config: usage lists every flag with its environment variable", () => 
     "--turn-ttl",
     "--redis-url",
     "--instance-ttl",
+    "--rate-bytes",
+    "--rate-bytes-burst",
+    "--renames-per-minute",
+    "--max-room-members",
+    "--held-sender-bytes",
+    "--frame-ancestors",
   ];
   for (const flag of flags) {
     if (!text.includes(flag)) throw new Error(`usage lacks ${flag}`);
