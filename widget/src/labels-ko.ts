@@ -39,6 +39,7 @@ export const labels: P2pCallLabels = {
   emptyRoom: "아직 아무도 없습니다.",
   call: "전화",
   callUser: "{name}님에게 전화",
+  noWebRTC: "이 브라우저에서는 영상 통화를 할 수 없습니다.",
   shareScreen: "화면 공유",
   chat: "채팅",
   chatUnread: "채팅, 읽지 않은 메시지 {count}개",
