@@ -178,6 +178,34 @@ describe("<p2p-call> and the browser's WebRTC", () => {
 
   it(
     hasWebRTC
+      ? "probes STUN/TURN entries in the pre-call check"
+      : "checks camera and microphone in the pre-call check, and says it cannot check servers",
+    async () => {
+      // TURN without credentials: with WebRTC, RTCPeerConnection refuses it at once.
+      const element = await fixture<P2pCall>(html`
+        <p2p-call
+          signaling=${url}
+          name="alice"
+          room=${uniqueRoom()}
+          ice-servers='[{"urls":"turn:127.0.0.1:4"}]'
+        ></p2p-call>
+      `);
+      const result = await element.precheck({ micWindow: 10_000, iceTimeout: 1_500 });
+
+      expect(result.camera.status).to.equal("ok");
+      expect(result.microphone.status).to.equal("ok");
+      expect(result.servers.map(({ status, detail }) => ({ status, detail }))).to.deep.equal([{
+        status: "fail",
+        detail: hasWebRTC
+          ? "is not a usable server entry"
+          : "cannot be checked: this browser has no WebRTC",
+      }]);
+      element.closePrecheck();
+    },
+  );
+
+  it(
+    hasWebRTC
       ? 'offers calls in Korean with lang="ko"'
       : 'says it can\'t make video calls in Korean with lang="ko"',
     async () => {

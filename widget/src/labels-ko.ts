@@ -105,6 +105,7 @@ export const labels: P2pCallLabels = {
   precheckNoAnswer: "응답하지 않음",
   precheckNotUrl: "stun: 또는 turn: 주소가 아님",
   precheckUnusable: "사용할 수 없는 서버 항목",
+  precheckNoWebRTC: "확인할 수 없음 (이 브라우저에는 WebRTC가 없음)",
   debugPanel: "디버그 보고서",
   debugReportLabel: "디버그 보고서 (통화 내용과 비밀번호는 없음)",
   debugCopy: "복사",
