@@ -29,9 +29,20 @@ export interface Limits {
   maxBufferedBytes: number;
 }
 
+/** Where `/metrics` is served: a listener of its own, apart from the public port. */
+export interface MetricsListener {
+  port: number;
+  hostname: string;
+}
+
 export interface Config {
   port: number;
   hostname: string;
+  /**
+   * The metrics listener (metrics.ts); `null` serves no metrics. Off by
+   * default, and on loopback unless `--metrics-host` says otherwise.
+   */
+  metrics: MetricsListener | null;
   /** Room for sockets that name none (neither in `username` nor `?room=`). */
   defaultRoom: string;
   limits: Limits;
@@ -82,6 +93,7 @@ type Env = Record<string, string | undefined>;
 /** Options that only make sense together, gathered until every flag is read. */
 interface Pending {
   turn: Partial<TurnConfig>;
+  metrics: Partial<MetricsListener>;
 }
 
 interface Option {
@@ -94,6 +106,7 @@ interface Option {
 
 const MIN_TOKEN_SECRET_LENGTH = 16;
 const DEFAULT_TURN_TTL_SECONDS = 3600;
+const DEFAULT_METRICS_HOST = "127.0.0.1";
 
 function repoPath(relative: string): string {
   return fileURLToPath(new URL(`../${relative}`, import.meta.url));
@@ -104,6 +117,7 @@ export function defaultConfig(): Config {
   return {
     port: 8000,
     hostname: "0.0.0.0",
+    metrics: null,
     defaultRoom: "lobby",
     limits: {
       maxFrameBytes: 64 * 1024,
@@ -215,6 +229,25 @@ function redisUrl(raw: string, source: string): string {
   return text;
 }
 
+/** Resolves `--metrics-port` and `--metrics-host` into `config.metrics`. */
+function resolveMetrics(config: Config, draft: Partial<MetricsListener>): void {
+  const { port, hostname = DEFAULT_METRICS_HOST } = draft;
+  if (port === undefined) {
+    if (draft.hostname === undefined) return;
+    throw new ConfigError(
+      "--metrics-host (P2P_METRICS_HOST) is set but --metrics-port (P2P_METRICS_PORT) is not: " +
+        "metrics are served only on a port of their own",
+    );
+  }
+  if (port !== 0 && port === config.port) {
+    throw new ConfigError(
+      `--metrics-port (P2P_METRICS_PORT) must differ from --port (${port}): ` +
+        "metrics are kept off the public port",
+    );
+  }
+  config.metrics = { port, hostname };
+}
+
 function turnUrls(raw: string, source: string): string[] {
   const urls = commaList(raw);
   if (urls.length === 0) throw new ConfigError(`${source} must list at least one turn: URL`);
@@ -263,6 +296,18 @@ const OPTIONS: Option[] = [
     env: ["P2P_HOST"],
     help: "interface to bind (default 0.0.0.0)",
     apply: (c, raw, source) => c.hostname = nonEmpty(raw, source),
+  },
+  {
+    flag: "metrics-port",
+    env: ["P2P_METRICS_PORT"],
+    help: "serve /metrics (Prometheus) on this port, apart from --port (default: off)",
+    apply: (_c, raw, source, p) => p.metrics.port = integer(raw, source, 0, 65535),
+  },
+  {
+    flag: "metrics-host",
+    env: ["P2P_METRICS_HOST"],
+    help: `interface for --metrics-port (default ${DEFAULT_METRICS_HOST})`,
+    apply: (_c, raw, source, p) => p.metrics.hostname = nonEmpty(raw, source),
   },
   {
     flag: "room",
@@ -426,7 +471,7 @@ export function usage(): string {
  */
 export function parseConfig(args: readonly string[], env: Env): Config {
   const config = defaultConfig();
-  const pending: Pending = { turn: {} };
+  const pending: Pending = { turn: {}, metrics: {} };
 
   for (const option of OPTIONS) {
     const name = option.env.find((key) => env[key] !== undefined && env[key] !== "");
@@ -449,6 +494,7 @@ export function parseConfig(args: readonly string[], env: Env): Config {
   }
 
   resolveTurn(config, pending.turn);
+  resolveMetrics(config, pending.metrics);
   const { maxBufferedBytes, maxFrameBytes } = config.limits;
   if (maxBufferedBytes > 0 && maxBufferedBytes < 2 * maxFrameBytes) {
     // A burst of relays is counted before any of it is written: with less

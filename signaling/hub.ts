@@ -49,6 +49,8 @@ export interface HubStats {
   rooms: number;
   /** Registered members on this instance. */
   members: number;
+  /** Names of dropped sockets held for a resume (resume.ts) on this instance. */
+  held?: number;
   /** For a shared hub: this instance's id among the others. */
   instance?: string;
   /** For a shared hub: whether its presence store is reachable right now. */
@@ -101,6 +103,8 @@ export interface Hub {
   /** Sends `frame` to every member of the registered `sender`'s room, sender included. */
   broadcast(sender: Member, frame: string): Promise<void>;
   stats(): HubStats;
+  /** For a shared hub: seconds one round trip to its presence store takes now. */
+  ping?(): Promise<number>;
   /**
    * Cancels pending work and gives up this instance's presence; the hub is
    * unusable afterwards.

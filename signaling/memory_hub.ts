@@ -147,7 +147,7 @@ export class InMemoryHub implements Hub {
     // Not #registrations.size: a resumed member is there under every socket id it had.
     let members = 0;
     for (const room of this.#rooms.values()) members += room.members.size;
-    return { rooms: this.#rooms.size, members };
+    return { rooms: this.#rooms.size, members, held: this.#held.size };
   }
 
   close(): Promise<void> {

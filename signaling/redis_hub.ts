@@ -388,9 +388,16 @@ export class RedisHub implements Hub {
     return {
       rooms,
       members: new Set(this.#members.values()).size,
+      held: this.#held.size,
       instance: this.instanceId,
       connected: this.#redis.ready,
     };
+  }
+
+  async ping(): Promise<number> {
+    const start = performance.now();
+    await this.#redis.commands.ping();
+    return (performance.now() - start) / 1000;
   }
 
   /** Gives up this instance's members in Redis (others see them leave), then disconnects. */

@@ -33,6 +33,9 @@ Deno.test("config: every option can be set by flag, as --name value or --name=va
     "--port",
     "9000",
     "--host=127.0.0.1",
+    "--metrics-port",
+    "9464",
+    "--metrics-host=10.0.0.2",
     "--room",
     "hall",
     "--max-frame-bytes",
@@ -75,6 +78,7 @@ Deno.test("config: every option can be set by flag, as --name value or --name=va
   assertEquals(config, {
     port: 9000,
     hostname: "127.0.0.1",
+    metrics: { port: 9464, hostname: "10.0.0.2" },
     defaultRoom: "hall",
     limits: {
       maxFrameBytes: 1024,
