@@ -4,35 +4,21 @@
  * @web/test-runner-webdriver. WebKitGTK has no headless mode, so it draws on
  * an Xvfb display (apt xvfb) of its own: Xvfb picks a free display number
  * (-displayfd), WebKitWebDriver a free port, and both are stopped with the
- * runner. WEBKIT_DRIVER and WEBKIT_BROWSER override the binaries.
+ * runner.
  *
  * Debian builds WebKitGTK without WebRTC: there is no RTCPeerConnection, so
- * the call tests are gated on it (test/widget/webrtc-gate.ts).
+ * the call tests are gated on it (test/widget/webrtc-gate.ts). The binaries
+ * and MiniBrowser's switches are in browsers.mjs.
  */
 import { spawn } from "node:child_process";
 import { createConnection } from "node:net";
 import { createInterface } from "node:readline";
 import { WebdriverLauncher } from "@web/test-runner-webdriver";
+import { WEBKIT_ARGS, WEBKIT_BROWSER, WEBKIT_DRIVER } from "./browsers.mjs";
 import { alive, freePort, stopChild } from "./processes.mjs";
 
-export const WEBKIT_DRIVER = process.env.WEBKIT_DRIVER ?? "/usr/bin/WebKitWebDriver";
-export const WEBKIT_BROWSER = process.env.WEBKIT_BROWSER ??
-  "/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser";
-
+/** How long Xvfb may take to show its display and WebKitWebDriver to listen. */
 const START_TIMEOUT_MS = 15_000;
-
-/**
- * MiniBrowser's switches: automation, mock camera and microphone granted
- * without a prompt (Chromium's --use-fake-device-for-media-stream and
- * --use-fake-ui-for-media-stream), autoplay without a gesture.
- */
-export const WEBKIT_ARGS = [
-  "--automation",
-  "--enable-media-stream=true",
-  "--enable-mock-capture-devices=true",
-  "--media-playback-requires-user-gesture=false",
-  "--features=-MockCaptureDevicesPrompt",
-];
 
 /** Spawns `binary`, keeping the last lines of its output for error messages. */
 function spawnLogged(binary, args, options, debianPackage) {
