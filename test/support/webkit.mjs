@@ -45,7 +45,7 @@ function spawnLogged(binary, args, options, debianPackage) {
   });
   // Rejections after a successful start are the stop, not a failure.
   failed.catch(() => {});
-  return { child, failed, output: () => lines.join("\n") };
+  return { child, failed };
 }
 
 function withTimeout(promise, what) {
