@@ -110,6 +110,11 @@ describe("<p2p-call> and the browser's WebRTC", () => {
         }
       }
       await expect(alice).to.be.accessible();
+      expect(await alice.debugReport()).to.contain(
+        hasWebRTC
+          ? "Peer connection: none"
+          : "Peer connection: not available (this browser has no WebRTC)",
+      );
 
       // Presence: bob leaving reaches alice's list.
       bob.remove();
