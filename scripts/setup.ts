@@ -27,8 +27,10 @@ const SYSTEM_PACKAGES: Record<string, string> = {
   // WebKit tests (WebKitGTK's WebDriver and MiniBrowser, which need an X server).
   "webkit2gtk-driver": "/usr/bin/WebKitWebDriver",
   xvfb: "/usr/bin/Xvfb",
-  // Not fonts the pages use (they use self-hosted fonts from npm): the extra
-  // Debian fonts the font-independence test shows do not move a pixel.
+  // Not fonts the pages use (they use self-hosted fonts from npm): the font test
+  // renders them with only fonts-dejavu-core (fontconfig's own dependency) and with
+  // the two extra packages, and shows they do not move a pixel.
+  "fonts-dejavu-core": "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
   "fonts-noto-mono": "/usr/share/fonts/truetype/noto/NotoSansMono-Regular.ttf",
   "fonts-urw-base35": "/usr/share/fonts/opentype/urw-base35/NimbusSans-Regular.otf",
 };
