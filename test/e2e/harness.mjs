@@ -335,11 +335,13 @@ const STABLE_STYLES = `
 export async function settle(page) {
   await page.mouse.move(0, 0);
   await page.evaluate(async (styles) => {
-    if (!document.getElementById("e2e-stable")) {
-      const style = document.createElement("style");
-      style.id = "e2e-stable";
-      style.textContent = styles;
-      document.head.append(style);
+    // A constructed style sheet, not a <style>: the service sends the demo pages
+    // with `style-src 'self'`, which blocks inline styles but not adopted sheets.
+    if (!globalThis.__e2eStable) {
+      const sheet = new CSSStyleSheet();
+      sheet.replaceSync(styles);
+      document.adoptedStyleSheets = [...document.adoptedStyleSheets, sheet];
+      globalThis.__e2eStable = true;
     }
     let active = document.activeElement;
     while (active?.shadowRoot?.activeElement) active = active.shadowRoot.activeElement;
