@@ -36,6 +36,8 @@ export interface SessionOptions {
    * socket that resumes with the token of one still open takes over from it.
    */
   byToken?: Map<string, Session>;
+  /** Called once, when the socket first registers (or resumes): its TURN credential goes out. */
+  onRegistered?: () => void;
 }
 
 const encoder = new TextEncoder();
@@ -97,6 +99,7 @@ export class Session implements Member {
   /** Relayed frames that arrived while a resume was being answered; delivered after it. */
   #deferred: HeldFrame[] | undefined;
   #byToken: Map<string, Session> | undefined;
+  #onRegistered: (() => void) | undefined;
   /** Leaving the room (or holding the name) once the socket is done; started once. */
   #left: Promise<void> | undefined;
   /**
@@ -113,6 +116,7 @@ export class Session implements Member {
     this.#config = options.config;
     this.#log = options.logger;
     this.#queryRoom = options.queryRoom;
+    this.#onRegistered = options.onRegistered;
     const { ratePerSecond, rateBurst } = options.config.limits;
     this.#limiter = new RateLimiter(ratePerSecond, rateBurst);
     if (options.config.resumeGraceSeconds > 0) {
@@ -120,6 +124,11 @@ export class Session implements Member {
       this.#byToken = options.byToken;
       this.#byToken?.set(this.#resumeToken, this);
     }
+  }
+
+  /** Whether the socket holds a name in a room (the registration deadline asks). */
+  get registered(): boolean {
+    return this.#name !== undefined;
   }
 
   /** The first frame on every socket. */
@@ -350,6 +359,11 @@ export class Session implements Member {
     const intent = parseClientMessage(data, this.#config.limits);
     if (intent.kind === "error") return this.#reject(intent);
     await this.#act(intent);
+    if (this.#onRegistered && this.#name !== undefined) {
+      const onRegistered = this.#onRegistered;
+      this.#onRegistered = undefined;
+      onRegistered();
+    }
   }
 
   async #act(intent: ClientIntent): Promise<void> {
