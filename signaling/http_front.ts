@@ -52,6 +52,12 @@ const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const HOST = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.\-_~%]+)(:\d{1,5})?$/;
 const READ_CHUNK = 2048;
 const MAX_ACCEPT_BACKOFF_MS = 1000;
+/** Accept errors about the one connection being accepted (reset before Deno asked its address). */
+const PER_CONNECTION_ERRORS = [
+  Deno.errors.NotConnected,
+  Deno.errors.ConnectionAborted,
+  Deno.errors.ConnectionReset,
+];
 
 const REASONS: Record<number, string> = {
   200: "OK",
@@ -226,6 +232,8 @@ export function serveFront(options: FrontOptions, handler: FrontHandler): FrontS
         backoffMs = 10;
       } catch (error) {
         if (stopping || error instanceof Deno.errors.BadResource) break;
+        // A connection reset while it waited in the backlog: that one is gone, not the listener.
+        if (PER_CONNECTION_ERRORS.some((kind) => error instanceof kind)) continue;
         // Typically EMFILE: the connection waits in the backlog until fds are freed.
         const now = Date.now();
         if (now - lastLogged > 1000) {
