@@ -27,7 +27,7 @@ export interface ServerProcess {
 }
 
 /**
- * Flags for our service. Rate limits and frame limits are raised out of the way so
+ * Flags for our service. Rate limits, frame limits and the per-address cap are raised out of the way so
  * the bench measures relay cost, not the limiter (names from signaling/config.ts).
  */
 export const P2P_CALL_FLAGS = [
@@ -41,6 +41,9 @@ export const P2P_CALL_FLAGS = [
   "1000000",
   "--rate-burst",
   "1000000",
+  // Every bench socket comes from 127.0.0.1: the per-address cap would refuse most.
+  "--max-connections-per-address",
+  "0",
 ];
 
 /** Our Deno signaling service, run by the same deno binary that runs the bench. */

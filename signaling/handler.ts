@@ -13,6 +13,7 @@ import {
   CLOSE_POLICY_VIOLATION,
   type ErrorMessage,
   type IceServer,
+  type IceServersMessage,
   PROTOCOL_VERSION,
   SUBPROTOCOL,
 } from "./protocol.ts";
@@ -166,7 +167,11 @@ export function createHandler(config: Config, options: HandlerOptions = {}): Sig
     // Credentials (TURN) only for a socket that registered, in their own message.
     const onRegistered = iceServers && (async () => {
       try {
-        session.send(JSON.stringify({ type: "ice-servers", iceServers: await iceServers(id) }));
+        const message: IceServersMessage = {
+          type: "ice-servers",
+          iceServers: await iceServers(id),
+        };
+        session.send(JSON.stringify(message));
       } catch (error) {
         // Calls still work without TURN on most networks; do not drop the socket.
         log.error("ice servers unavailable", { socket: id, error: String(error) });

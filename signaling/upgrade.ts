@@ -5,7 +5,7 @@
  * handler returns the response; for any other request (the handler mounted on
  * `Deno.serve`) it is `Deno.upgradeWebSocket`.
  */
-import { type SocketLimits, ServerSocket } from "./ws_socket.ts";
+import { ServerSocket, type SocketLimits } from "./ws_socket.ts";
 
 export interface UpgradeOptions {
   protocol?: string;
@@ -34,7 +34,10 @@ function headerHas(request: Request, name: string, token: string): boolean {
 }
 
 /** Throws a TypeError for a request that is not a valid WebSocket handshake (RFC 6455 §4.2.1). */
-export function upgradeWebSocket(request: Request, options: UpgradeOptions = {}): Deno.WebSocketUpgrade {
+export function upgradeWebSocket(
+  request: Request,
+  options: UpgradeOptions = {},
+): Deno.WebSocketUpgrade {
   const slot = slots.get(request);
   if (!slot) return Deno.upgradeWebSocket(request, options);
   if (request.method !== "GET") throw new TypeError("the handshake must be a GET");

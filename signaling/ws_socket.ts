@@ -244,7 +244,9 @@ export class ServerSocket {
           this.#pong = null;
         }
         if (this.#queue.length === 0) {
-          if (this.#endAfterFlush) this.#destroy({ code: CLOSE_NORMAL, reason: "", wasClean: true });
+          if (this.#endAfterFlush) {
+            this.#destroy({ code: CLOSE_NORMAL, reason: "", wasClean: true });
+          }
           break;
         }
         // Frames queued while the previous write was pending go out as one write.

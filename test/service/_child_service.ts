@@ -56,9 +56,10 @@ export async function spawnService(
 ): Promise<ChildService> {
   const fullArgs = ["--port", "0", "--host", "127.0.0.1", "--log-level", "warn", ...args];
   const options = { stdin: "null", stdout: "piped", stderr: "piped" } as const;
-  const child = (openFiles === undefined
-    ? serviceCommand(fullArgs, options)
-    : limitedCommand(openFiles, fullArgs, options)).spawn();
+  const child =
+    (openFiles === undefined
+      ? serviceCommand(fullArgs, options)
+      : limitedCommand(openFiles, fullArgs, options)).spawn();
   const [forListening, forTail] = child.stdout.tee();
   const output = new OutputTail([forTail, child.stderr]);
   let status: Deno.CommandStatus | undefined;

@@ -34,7 +34,9 @@ export function clientFrame(
     head.push(0x80 | 126, announced >>> 8, announced & 0xff);
   } else {
     head.push(0x80 | 127);
-    for (let shift = 56; shift >= 0; shift -= 8) head.push(Number((BigInt(announced) >> BigInt(shift)) & 0xffn));
+    for (let shift = 56; shift >= 0; shift -= 8) {
+      head.push(Number((BigInt(announced) >> BigInt(shift)) & 0xffn));
+    }
   }
   const mask = crypto.getRandomValues(new Uint8Array(4));
   const frame = new Uint8Array(head.length + 4 + payload.length);
@@ -107,7 +109,9 @@ export class RawWebSocket {
       offset = 4;
     } else if (length === 127) {
       if (!await this.#fill(10)) return null;
-      length = Number(new DataView(this.#buffer.buffer, this.#buffer.byteOffset + 2, 8).getBigUint64(0));
+      length = Number(
+        new DataView(this.#buffer.buffer, this.#buffer.byteOffset + 2, 8).getBigUint64(0),
+      );
       offset = 10;
     }
     if (!await this.#fill(offset + length)) return null;

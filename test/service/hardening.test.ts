@@ -81,7 +81,9 @@ async function eventually<T>(
 /** Whether the server ends `conn` (EOF or reset) within `timeoutMs`, reading whatever comes. */
 async function endedWithin(conn: Deno.Conn, timeoutMs: number): Promise<boolean> {
   let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<false>((resolve) => timer = setTimeout(() => resolve(false), timeoutMs));
+  const timeout = new Promise<false>((resolve) =>
+    timer = setTimeout(() => resolve(false), timeoutMs)
+  );
   const ended = (async () => {
     const buffer = new Uint8Array(4096);
     try {
@@ -112,7 +114,9 @@ async function assertServes(port: number, name: string): Promise<void> {
 }
 
 /** Frames until the server's close frame (or the end of the connection). */
-async function readUntilClose(socket: RawWebSocket): Promise<{ texts: string[]; close?: RawFrame }> {
+async function readUntilClose(
+  socket: RawWebSocket,
+): Promise<{ texts: string[]; close?: RawFrame }> {
   const texts: string[] = [];
   while (true) {
     const frame = await socket.readFrame();
@@ -187,7 +191,9 @@ Deno.test("attack: a silent connection, a half-sent head, a head sent a byte at 
   const trickle = await connect();
   let trickling = true;
   const trickler = (async () => {
-    const head = encoder.encode("GET /healthz HTTP/1.1\r\nHost: x\r\nX-Padding: " + "y".repeat(200));
+    const head = encoder.encode(
+      "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Padding: " + "y".repeat(200),
+    );
     for (let i = 0; trickling && i < head.length; i++) {
       await trickle.write(head.subarray(i, i + 1)).catch(() => trickling = false);
       await new Promise((resolve) => setTimeout(resolve, 50));
@@ -235,7 +241,10 @@ Deno.test("attack: a socket that never registers is closed after the registratio
   assertEquals(id.iceServers, [{ urls: "stun:stun.example.org:3478" }]);
   const registered = await service.join("alice");
   const servers = await registered.next("ice-servers");
-  strictEqual((servers.iceServers as { username?: string }[])[1].username?.endsWith(`:${registered.id}`), true);
+  strictEqual(
+    (servers.iceServers as { username?: string }[])[1].username?.endsWith(`:${registered.id}`),
+    true,
+  );
 
   const error = await anonymous.next("error", 5000);
   strictEqual(error.code, "not-registered");
@@ -256,7 +265,9 @@ Deno.test("attack: a frame header announcing 8 MB is refused at the header: too-
   try {
     strictEqual((await socket.readJson())?.type, "id");
     // The header and 64 KiB of the promised 8 MB, and then nothing.
-    await socket.sendBytes(clientFrame(OPCODE_TEXT, new Uint8Array(65536), { announced: 8_000_000 }));
+    await socket.sendBytes(
+      clientFrame(OPCODE_TEXT, new Uint8Array(65536), { announced: 8_000_000 }),
+    );
     const { texts, close } = await readUntilClose(socket);
     strictEqual(JSON.parse(texts.at(-1)!).code, "too-large");
     ok(close, "no close frame");
@@ -274,7 +285,9 @@ Deno.test("attack: fragments without FIN count together: the one that takes the 
     const fragment = new Uint8Array(60 * 1024).fill(0x20);
     await socket.sendBytes(clientFrame(OPCODE_TEXT, fragment, { fin: false }));
     for (let i = 0; i < 32; i++) {
-      if (!await socket.sendBytes(clientFrame(OPCODE_CONTINUATION, fragment, { fin: false }))) break;
+      if (!await socket.sendBytes(clientFrame(OPCODE_CONTINUATION, fragment, { fin: false }))) {
+        break;
+      }
     }
     const { texts, close } = await readUntilClose(socket);
     strictEqual(JSON.parse(texts.at(-1)!).code, "too-large");
