@@ -65,8 +65,12 @@ function validCloseCode(code: number): boolean {
     (code >= 3000 && code <= 4999);
 }
 
-function frameHeader(opcode: number, length: number): Uint8Array {
-  const head = new Uint8Array(length < 126 ? 2 : length < 65536 ? 4 : 10);
+function headLength(length: number): number {
+  return length < 126 ? 2 : length < 65536 ? 4 : 10;
+}
+
+/** Writes a final frame's header for `length` payload bytes at the start of `head`. */
+function writeHeader(head: Uint8Array, opcode: number, length: number): void {
   head[0] = 0x80 | opcode;
   if (length < 126) {
     head[1] = length;
@@ -76,17 +80,48 @@ function frameHeader(opcode: number, length: number): Uint8Array {
     head[3] = length & 0xff;
   } else {
     head[1] = 127;
-    new DataView(head.buffer).setBigUint64(2, BigInt(length));
+    new DataView(head.buffer, head.byteOffset).setBigUint64(2, BigInt(length));
   }
-  return head;
+}
+
+/**
+ * XORs `payload` (a fresh copy, so 4-byte aligned) with the 4-byte mask at
+ * `bytes[at]`, a word at a time.
+ */
+function unmask(payload: Uint8Array, bytes: Uint8Array, at: number): void {
+  const m0 = bytes[at], m1 = bytes[at + 1], m2 = bytes[at + 2], m3 = bytes[at + 3];
+  const words = payload.length >>> 2;
+  if (words > 0) {
+    // Little-endian words: byte 0 of the mask is the low byte (every platform Deno runs on).
+    const mask = (m0 | (m1 << 8) | (m2 << 16) | (m3 << 24)) >>> 0;
+    const view = new Uint32Array(payload.buffer, payload.byteOffset, words);
+    for (let i = 0; i < words; i++) view[i] ^= mask;
+  }
+  const masks = [m0, m1, m2, m3];
+  for (let i = words << 2; i < payload.length; i++) payload[i] ^= masks[i & 3];
+}
+
+/** Scratch space for encoding outgoing text before it is copied into its frame. */
+let scratch = new Uint8Array(64 * 1024);
+
+/** One unmasked text frame of `text`: one encode into scratch, one copy. */
+function encodeText(text: string): Uint8Array {
+  const worst = text.length * 3;
+  if (worst > scratch.length) scratch = new Uint8Array(worst);
+  const { written } = encoder.encodeInto(text, scratch);
+  const offset = headLength(written);
+  const frame = new Uint8Array(offset + written);
+  writeHeader(frame, OP_TEXT, written);
+  frame.set(scratch.subarray(0, written), offset);
+  return frame;
 }
 
 /** One unmasked server frame. */
 function encodeFrame(opcode: number, payload: Uint8Array): Uint8Array {
-  const head = frameHeader(opcode, payload.length);
-  const frame = new Uint8Array(head.length + payload.length);
-  frame.set(head);
-  frame.set(payload, head.length);
+  const offset = headLength(payload.length);
+  const frame = new Uint8Array(offset + payload.length);
+  writeHeader(frame, opcode, payload.length);
+  frame.set(payload, offset);
   return frame;
 }
 
@@ -173,7 +208,7 @@ export class ServerSocket {
       throw new DOMException("WebSocket is not open", "InvalidStateError");
     }
     if (this.readyState !== ServerSocket.OPEN) return;
-    this.#enqueue(encodeFrame(OP_TEXT, encoder.encode(data)));
+    this.#enqueue(encodeText(data));
   }
 
   close(code = CLOSE_NORMAL, reason = ""): void {
@@ -356,17 +391,7 @@ export class ServerSocket {
       if (available < total) break;
       const maskAt = offset + headLength;
       const payload = bytes.slice(maskAt + 4, offset + total);
-      const m0 = bytes[maskAt], m1 = bytes[maskAt + 1], m2 = bytes[maskAt + 2];
-      const m3 = bytes[maskAt + 3];
-      for (let i = 0; i + 3 < payload.length; i += 4) {
-        payload[i] ^= m0;
-        payload[i + 1] ^= m1;
-        payload[i + 2] ^= m2;
-        payload[i + 3] ^= m3;
-      }
-      const tail = payload.length & ~3;
-      const mask = [m0, m1, m2, m3];
-      for (let i = tail; i < payload.length; i++) payload[i] ^= mask[i & 3];
+      unmask(payload, bytes, maskAt);
       offset += total;
       this.#frame(fin, opcode, payload);
     }
