@@ -27,8 +27,10 @@ export interface ServerProcess {
 }
 
 /**
- * Flags for our service. Rate limits, frame limits and the per-address cap are raised out of the way so
- * the bench measures relay cost, not the limiter (names from signaling/config.ts).
+ * Flags for our service. Rate limits (messages and bytes), the room-size cap and the
+ * per-address cap are raised out of the way, still on, so the bench measures relay cost
+ * with the limiter's own cost in it but no refusals; the join storm puts everyone in one
+ * room (names from signaling/config.ts).
  */
 export const P2P_CALL_FLAGS = [
   "--port",
@@ -40,6 +42,12 @@ export const P2P_CALL_FLAGS = [
   "--rate-per-second",
   "1000000",
   "--rate-burst",
+  "1000000",
+  "--rate-bytes",
+  "1000000000",
+  "--rate-bytes-burst",
+  "1000000000",
+  "--max-room-members",
   "1000000",
   // Every bench socket comes from 127.0.0.1: the per-address cap would refuse most.
   "--max-connections-per-address",

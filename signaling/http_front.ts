@@ -122,7 +122,7 @@ function parseHead(text: string, fallbackHost: string): ParsedHead {
   const hosts = headers.get("host");
   if (hosts === null && version === "HTTP/1.1") throw new HttpError(400, "Host header required.");
   const host = hosts ?? fallbackHost;
-  if (!HOST.test(host)) throw new HttpError(400, "Malformed Host header.");
+  if (!HOST.test(host)) throw new HttpError(400, "Bad Host header.");
   if (headers.has("transfer-encoding") || Number(headers.get("content-length") ?? 0) !== 0) {
     throw new HttpError(413, "Request bodies are not accepted.");
   }

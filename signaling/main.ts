@@ -8,7 +8,8 @@
  * Prints one JSON line with `"msg":"listening"` and the numeric `"port"` once
  * the socket is bound (tools that start the service with `--port 0` parse it).
  * With `--redis-url`, it first connects to Redis and exits 1 with a readable
- * message if Redis cannot be reached.
+ * message if Redis cannot be reached. With `--metrics-port`, `/metrics` is
+ * served on a second listener (loopback by default), never on `--port`.
  */
 import { type Config, ConfigError, parseConfig, usage } from "./config.ts";
 import { createHandler, type HandlerOptions } from "./handler.ts";
@@ -20,6 +21,8 @@ import type { ErrorMessage } from "./protocol.ts";
 export interface RunningServer {
   port: number;
   hostname: string;
+  /** The metrics listener's port; undefined without `--metrics-port`. */
+  metricsPort: number | undefined;
   /** This instance's id among the others sharing Redis; undefined without Redis. */
   instance: string | undefined;
   /** Open TCP connections, of every kind (what the per-address cap counts). */
@@ -53,6 +56,7 @@ async function sharedHub(config: Config, logger: Logger): Promise<Hub | undefine
     url: config.redisUrl,
     userlistDelayMs: config.userlistDelayMs,
     maxNameLength: config.limits.maxNameLength,
+    maxRoomMembers: config.limits.maxRoomMembers,
     instanceTtlMs: config.instanceTtlSeconds * 1000,
     logger,
   });
@@ -90,17 +94,33 @@ export async function startServer(
     throw error;
   }
   let stopping: Promise<void> | undefined;
-  return {
+  let metricsServer: Deno.HttpServer<Deno.NetAddr> | undefined;
+  const running: RunningServer = {
     port: server.addr.port,
     hostname: server.addr.hostname,
+    get metricsPort() {
+      return metricsServer?.addr.port;
+    },
     instance: handler.stats().instance,
     connections: () => server.connections(),
     shutdown: () =>
       stopping ??= (async () => {
+        await metricsServer?.shutdown();
         await handler.shutdown();
         await server.shutdown(config.closeTimeoutSeconds * 1000);
       })(),
   };
+  if (config.metrics) {
+    try {
+      const { hostname, port } = config.metrics;
+      const onListen = () => {};
+      metricsServer = Deno.serve({ hostname, port, onListen }, handler.metrics);
+    } catch (error) {
+      await running.shutdown();
+      throw error;
+    }
+  }
+  return running;
 }
 
 async function main(): Promise<void> {
@@ -131,6 +151,9 @@ async function main(): Promise<void> {
     hostname: server.hostname,
     port: server.port,
     url: `http://${server.hostname}:${server.port}/`,
+    metrics: config.metrics
+      ? `http://${config.metrics.hostname}:${server.metricsPort}/metrics`
+      : undefined,
     instance: server.instance,
   }));
 

@@ -16,7 +16,7 @@ import {
 } from "lit";
 import { CallState, isInCall } from "./call-state.ts";
 import { callStyles } from "./call.styles.ts";
-import { CallController } from "./controllers/call-controller.ts";
+import { CallController, NO_WEBRTC } from "./controllers/call-controller.ts";
 import { MediaController } from "./controllers/media-controller.ts";
 import { PeerController } from "./controllers/peer-controller.ts";
 import type { SignalingController } from "./controllers/signaling-controller.ts";
@@ -38,6 +38,7 @@ import type { UncheckedRelay } from "./protocol.ts";
 import { checkRelay } from "./relay-messages.ts";
 import { describeCall, formatDuration } from "./status-text.ts";
 import { SupportTools } from "./support-tools.ts";
+import { hasWebRTC } from "./webrtc-support.ts";
 
 /**
  * Adds a lazily loaded module's styles to a shadow root. Constructed sheets,
@@ -161,6 +162,8 @@ export class CallEngine {
     this.addStyles(callStyles);
     this.media.setMuted(host.muted);
     this.media.setCameraOff(host.cameraOff);
+    // Once per element, as soon as it knows; its lobby goes on without call buttons.
+    if (!hasWebRTC) report("unsupported", NO_WEBRTC);
   }
 
   /** ICE servers (the element's, else the service's) and transport policy for a new connection. */
@@ -192,11 +195,18 @@ export class CallEngine {
   /**
    * What the status line says of the current or last call, in the element's
    * language; `null`: no call yet (idle), the element's lobby line applies.
+   * Without WebRTC there is none to be had: instead of the lobby's "Ready.
+   * Choose someone to call.", that the browser cannot call.
    */
   describeCall(): string | null {
     const call = this.call;
     const state = call.state;
-    if (state === CallState.Idle) return null;
+    if (state === CallState.Idle) {
+      const signaling = this.#hooks.signaling;
+      return hasWebRTC || !signaling.registeredName || signaling.status !== "online"
+        ? null
+        : this.words().noWebRTC;
+    }
     return this.#hooks.labels.describeCall({
       state,
       peer: call.peerName,

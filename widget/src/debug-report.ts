@@ -11,6 +11,7 @@ import { css, html, type ReactiveControllerHost, type TemplateResult } from "lit
 import type { CallState, EndReason } from "./call-state.ts";
 import type { DiagnosticEntry } from "./diagnostics-log.ts";
 import type { SignalingStatus } from "./events.ts";
+import { hasWebRTC } from "./webrtc-support.ts";
 
 /** What the report is made of, as the element sees it now. */
 export interface DebugSnapshot {
@@ -150,7 +151,9 @@ export async function buildDebugReport(snapshot: DebugSnapshot): Promise<string>
     `Peer connection: ${
       pc
         ? `connection ${pc.connectionState}, ICE ${pc.iceConnectionState}, signaling ${pc.signalingState}, gathering ${pc.iceGatheringState}`
-        : "none"
+        : hasWebRTC
+        ? "none"
+        : "not available (this browser has no WebRTC)"
     }`,
     `Selected candidate pair: ${pair ?? "none"}`,
     `ICE servers: ${describeServers(snapshot.iceServers, snapshot.iceTransportPolicy)}`,

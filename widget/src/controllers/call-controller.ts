@@ -14,6 +14,7 @@ import type { MediaPathStatus, PeerController, PeerSignal } from "./peer-control
 import type { ReceivedRelay } from "../relay-messages.ts";
 import type { SignalingController } from "./signaling-controller.ts";
 import { saveResumeCall, takeResumeCall } from "../resume-call.ts";
+import { hasWebRTC } from "../webrtc-support.ts";
 
 /** Options of `accept()`. */
 export interface AcceptOptions {
@@ -52,6 +53,10 @@ const RESUME_MARGIN = 10_000;
 const RESUME_CALL_MAX_AGE = 10 * 60_000;
 
 const invalidState = (message: string) => new DOMException(message, "InvalidStateError");
+
+/** Why `call()` rejects, and the `p2p-error` of kind `unsupported`, where there is no WebRTC. */
+export const NO_WEBRTC =
+  "This browser can't make video calls: it has no WebRTC (RTCPeerConnection).";
 
 /**
  * The sentences for getUserMedia failures load with the first failure: they
@@ -132,6 +137,7 @@ export class CallController implements ReactiveController {
   }
 
   async #dial(name: string, resume: boolean): Promise<void> {
+    if (!hasWebRTC) throw new DOMException(NO_WEBRTC, "NotSupportedError");
     const own = this.#settings.ownName();
     if (!own || this.#parts.signaling.status !== "online") {
       throw invalidState("Not connected to the signaling service yet.");
@@ -460,6 +466,12 @@ export class CallController implements ReactiveController {
     }
     if (isInCall(this.state)) {
       this.#parts.signaling.send({ type: "hang-up", target: from, reason: "busy" });
+      return;
+    }
+    // No ringing for a call this browser cannot take: the caller's call fails
+    // on our side ("failed"), as it would once the answer could not be made.
+    if (!hasWebRTC) {
+      this.#parts.signaling.send({ type: "hang-up", target: from, reason: "failed" });
       return;
     }
     const own = this.#settings.ownName();
