@@ -6,13 +6,15 @@
  *   Redis; one deployment at a time, each server in its own child process.
  * - Call setup: call() → first remote frame through two `<p2p-call>` elements and the
  *   service, next to a direct RTCPeerConnection loopback, in headless Chromium.
+ * - Soak (issue 11): 100 pairs relaying through one instance while another address
+ *   attacks it for 30 s; fds, RSS, relay p99 and honest disconnects before, during, after.
  *
  * Prints the figures side by side and writes them to bench/results/latest.json.
  *
  *   deno run -A bench/main.ts            full run (about two minutes)
  *   deno run -A bench/main.ts --quick    small smoke run (a few seconds per part)
  *   deno run -A bench/main.ts --only=p2p-call,call-setup   some parts only
- *     parts: p2p-call, peerjs-server, redis (the two-instance cluster), call-setup
+ *     parts: p2p-call, peerjs-server, redis (the two-instance cluster), call-setup, soak
  */
 import { benchCallSetup, type CallSetupOptions, type CallSetupResult } from "./call-setup.ts";
 import {
@@ -31,10 +33,12 @@ import {
 } from "./report.ts";
 import { benchServer, type ServerBenchConfig, type ServerTarget } from "./server-bench.ts";
 import { killAllServers } from "./servers.ts";
+import { benchSoak, renderSoak, type SoakOptions, soakProblems, type SoakResult } from "./soak.ts";
 import { attempt } from "./util.ts";
 
 interface BenchConfig extends ServerBenchConfig {
   callSetup: CallSetupOptions;
+  soak: SoakOptions;
 }
 
 const FULL: BenchConfig = {
@@ -45,6 +49,7 @@ const FULL: BenchConfig = {
   stormUsers: 1000,
   settleMs: 2000,
   callSetup: { calls: 20, warmup: 2, settleMs: 300 },
+  soak: { pairs: 100, beforeMs: 8000, attackMs: 30_000, afterMs: 10_000, relayEveryMs: 100 },
 };
 
 const QUICK: BenchConfig = {
@@ -55,6 +60,7 @@ const QUICK: BenchConfig = {
   stormUsers: 200,
   settleMs: 500,
   callSetup: { calls: 3, warmup: 1, settleMs: 200 },
+  soak: { pairs: 20, beforeMs: 3000, attackMs: 8000, afterMs: 4000, relayEveryMs: 100 },
 };
 
 const RESULTS_FILE = new URL("./results/latest.json", import.meta.url);
@@ -65,7 +71,8 @@ const SERVER_TARGETS: ServerTarget[] = [
   { id: "redis", start: () => startClusterDeployment(2), joinStorm: false },
 ];
 const CALL_SETUP = "call-setup";
-const PARTS = [...SERVER_TARGETS.map((t) => t.id), CALL_SETUP];
+const SOAK = "soak";
+const PARTS = [...SERVER_TARGETS.map((t) => t.id), CALL_SETUP, SOAK];
 
 async function main(): Promise<number> {
   const quick = Deno.args.includes("--quick");
@@ -90,6 +97,11 @@ async function main(): Promise<number> {
     const log = (text: string) => console.log(`  ${text}`);
     callSetup = await attempt("call setup", () => benchCallSetup(config.callSetup, log));
   }
+  let soak: Outcome<SoakResult> | undefined;
+  if (selected(SOAK)) {
+    console.log("\nsoak: starting");
+    soak = await attempt("soak", () => benchSoak(config.soak, (text) => console.log(`  ${text}`)));
+  }
   const elapsedS = (Date.now() - startedAt.getTime()) / 1000;
 
   console.log(`\nBenchmark${quick ? " (--quick)" : ""}, ${elapsedS.toFixed(0)} s`);
@@ -106,9 +118,14 @@ async function main(): Promise<number> {
     console.log(`\n${renderTable(results, sizes)}`);
   }
   if (callSetup) console.log(`\n${renderCallSetup(callSetup)}`);
+  if (soak) console.log(`\n${"error" in soak ? `soak FAILED: ${soak.error}` : renderSoak(soak)}`);
   console.log("");
   for (const note of notes) console.log(`* ${note}`);
-  const problems = [...startFailures, ...renderProblems(results, callSetup)];
+  const problems = [
+    ...startFailures,
+    ...renderProblems(results, callSetup),
+    ...(soak ? ("error" in soak ? [`soak FAILED: ${soak.error}`] : soakProblems(soak)) : []),
+  ];
   const warnings = renderWarnings(results, callSetup);
   for (const line of [...problems, ...warnings]) console.log(`! ${line}`);
 
@@ -125,6 +142,7 @@ async function main(): Promise<number> {
     warnings,
     results,
     callSetup,
+    soak,
   };
   await Deno.writeTextFile(RESULTS_FILE, JSON.stringify(report, null, 2) + "\n");
   console.log(`\nwrote ${RESULTS_FILE.pathname}`);

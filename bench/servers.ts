@@ -27,9 +27,9 @@ export interface ServerProcess {
 }
 
 /**
- * Flags for our service. Rate limits (messages and bytes) and the room-size cap are
- * raised out of the way, still on, so the bench measures relay cost with the
- * limiter's own cost in it but no refusals; the join storm puts everyone in one
+ * Flags for our service. Rate limits (messages and bytes), the room-size cap and the
+ * per-address cap are raised out of the way, still on, so the bench measures relay cost
+ * with the limiter's own cost in it but no refusals; the join storm puts everyone in one
  * room (names from signaling/config.ts).
  */
 export const P2P_CALL_FLAGS = [
@@ -49,6 +49,9 @@ export const P2P_CALL_FLAGS = [
   "1000000000",
   "--max-room-members",
   "1000000",
+  // Every bench socket comes from 127.0.0.1: the per-address cap would refuse most.
+  "--max-connections-per-address",
+  "0",
 ];
 
 /** Our Deno signaling service, run by the same deno binary that runs the bench. */

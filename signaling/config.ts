@@ -46,6 +46,8 @@ export interface Limits {
    * closed with 1013. 0 turns the limit off.
    */
   maxBufferedBytes: number;
+  /** TCP connections (HTTP and WebSocket) one client address may hold; 0 = no limit. */
+  maxConnectionsPerAddress: number;
 }
 
 /** Where `/metrics` is served: a listener of its own, apart from the public port. */
@@ -67,6 +69,16 @@ export interface Config {
   limits: Limits;
   /** Seconds without a pong before a socket is dropped; 0 disables the heartbeat. */
   idleTimeoutSeconds: number;
+  /** Seconds a client has to send a whole HTTP request head (slow or partial headers). */
+  headerTimeoutSeconds: number;
+  /** Seconds an HTTP connection may idle between requests (keep-alive). */
+  keepAliveTimeoutSeconds: number;
+  /** Seconds a socket may stay open without registering; 0 = forever. */
+  registrationTimeoutSeconds: number;
+  /** Seconds a close frame from the service may go unanswered before the connection is dropped. */
+  closeTimeoutSeconds: number;
+  /** Seconds a graceful shutdown (SIGTERM) may take before the process exits anyway. */
+  shutdownTimeoutSeconds: number;
   /** How long membership changes in a room are gathered into one `userlist`. */
   userlistDelayMs: number;
   /**
@@ -161,8 +173,14 @@ export function defaultConfig(): Config {
       maxRoomMembers: 100,
       heldBytesPerSender: 128 * 1024,
       maxBufferedBytes: 1024 * 1024,
+      maxConnectionsPerAddress: 64,
     },
     idleTimeoutSeconds: 30,
+    headerTimeoutSeconds: 10,
+    keepAliveTimeoutSeconds: 5,
+    registrationTimeoutSeconds: 30,
+    closeTimeoutSeconds: 5,
+    shutdownTimeoutSeconds: 10,
     userlistDelayMs: 15,
     resumeGraceSeconds: 20,
     allowedOrigins: null,
@@ -423,6 +441,42 @@ const OPTIONS: Option[] = [
     env: ["P2P_IDLE_TIMEOUT"],
     help: "seconds without a pong before a socket is dropped, 0 = never (default 30)",
     apply: (c, raw, source) => c.idleTimeoutSeconds = integer(raw, source, 0),
+  },
+  {
+    flag: "max-connections-per-address",
+    env: ["P2P_MAX_CONNECTIONS_PER_ADDRESS"],
+    help: "TCP connections one client address may hold, 0 = no limit (default 64)",
+    apply: (c, raw, source) => c.limits.maxConnectionsPerAddress = integer(raw, source, 0),
+  },
+  {
+    flag: "header-timeout",
+    env: ["P2P_HEADER_TIMEOUT"],
+    help: "seconds a client has to send a whole HTTP request head (default 10)",
+    apply: (c, raw, source) => c.headerTimeoutSeconds = integer(raw, source, 1, 3600),
+  },
+  {
+    flag: "keep-alive-timeout",
+    env: ["P2P_KEEP_ALIVE_TIMEOUT"],
+    help: "seconds an HTTP connection may idle between requests (default 5)",
+    apply: (c, raw, source) => c.keepAliveTimeoutSeconds = integer(raw, source, 1, 3600),
+  },
+  {
+    flag: "registration-timeout",
+    env: ["P2P_REGISTRATION_TIMEOUT"],
+    help: "seconds a socket may stay open without a username, 0 = forever (default 30)",
+    apply: (c, raw, source) => c.registrationTimeoutSeconds = integer(raw, source, 0, 86_400),
+  },
+  {
+    flag: "close-timeout",
+    env: ["P2P_CLOSE_TIMEOUT"],
+    help: "seconds an unanswered close frame keeps a connection (default 5)",
+    apply: (c, raw, source) => c.closeTimeoutSeconds = integer(raw, source, 1, 3600),
+  },
+  {
+    flag: "shutdown-timeout",
+    env: ["P2P_SHUTDOWN_TIMEOUT"],
+    help: "seconds a graceful shutdown may take before the process exits anyway (default 10)",
+    apply: (c, raw, source) => c.shutdownTimeoutSeconds = integer(raw, source, 1, 3600),
   },
   {
     flag: "userlist-delay-ms",

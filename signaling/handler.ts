@@ -15,6 +15,7 @@ import {
   CLOSE_POLICY_VIOLATION,
   type ErrorMessage,
   type IceServer,
+  type IceServersMessage,
   PROTOCOL_VERSION,
   SUBPROTOCOL,
 } from "./protocol.ts";
@@ -24,11 +25,14 @@ import { Session } from "./session.ts";
 import { pathSegments, StaticDir } from "./static.ts";
 import { verifyToken } from "./token.ts";
 import { mintTurnCredentials } from "./turn.ts";
+import { RegistrationDeadline } from "./registration.ts";
+import { upgradeWebSocket } from "./upgrade.ts";
 
 /**
- * Produces the ICE servers for one socket's `id` message. The default returns
- * `config.iceServers`, plus a freshly minted TURN credential when `config.turn`
- * is set.
+ * Produces the ICE servers for one socket once it has registered (its
+ * `ice-servers` message). The default returns `config.iceServers`, plus a
+ * freshly minted TURN credential when `config.turn` is set. Before it
+ * registers, a socket's `id` carries only the static `config.iceServers`.
  */
 export type IceServerSource = (socketId: number) => IceServer[] | Promise<IceServer[]>;
 
@@ -75,9 +79,10 @@ function offersSubprotocol(request: Request): boolean {
   return !!offered && offered.split(",").some((p) => p.trim() === SUBPROTOCOL);
 }
 
-function defaultIceServers(config: Config): IceServerSource {
+function defaultIceServers(config: Config): IceServerSource | undefined {
   const { iceServers, turn } = config;
-  if (!turn) return () => iceServers;
+  // Without TURN, `id` already carried everything: nothing to add on registration.
+  if (!turn) return undefined;
   // Static servers (typically STUN) first, then this socket's own TURN credential.
   return async (socketId) => [...iceServers, await mintTurnCredentials(turn, String(socketId))];
 }
@@ -90,7 +95,8 @@ export function createHandler(config: Config, options: HandlerOptions = {}): Sig
       maxNameLength: config.limits.maxNameLength,
       maxRoomMembers: config.limits.maxRoomMembers,
     });
-  const iceServers: IceServerSource = options.iceServers ?? defaultIceServers(config);
+  const iceServers = options.iceServers ?? defaultIceServers(config);
+  const registration = new RegistrationDeadline(config.registrationTimeoutSeconds * 1000);
   // The bundle keeps one name across builds, so browsers must revalidate it
   // (cheap with ETags) rather than run a stale copy after a deploy.
   const dist = new StaticDir(config.distDir, { cacheControl: "no-cache", cors: true });
@@ -142,19 +148,9 @@ export function createHandler(config: Config, options: HandlerOptions = {}): Sig
       await verifyToken(config.tokenSecret, url.searchParams.get("token"));
 
     const id = nextSocketId++;
-    let servers: IceServer[] = [];
-    if (authorized) {
-      try {
-        servers = await iceServers(id);
-      } catch (error) {
-        // Calls still work without TURN on most networks; do not refuse the socket.
-        log.error("ice servers unavailable", { socket: id, error: String(error) });
-      }
-    }
-
     let upgraded: Deno.WebSocketUpgrade;
     try {
-      upgraded = Deno.upgradeWebSocket(request, {
+      upgraded = upgradeWebSocket(request, {
         protocol: offersSubprotocol(request) ? SUBPROTOCOL : undefined,
         idleTimeout: config.idleTimeoutSeconds,
       });
@@ -183,6 +179,19 @@ export function createHandler(config: Config, options: HandlerOptions = {}): Sig
     }
 
     const queryRoom = url.searchParams.get("room") || undefined;
+    // Credentials (TURN) only for a socket that registered, in their own message.
+    const onRegistered = iceServers && (async () => {
+      try {
+        const message: IceServersMessage = {
+          type: "ice-servers",
+          iceServers: await iceServers(id),
+        };
+        session.send(JSON.stringify(message));
+      } catch (error) {
+        // Calls still work without TURN on most networks; do not drop the socket.
+        log.error("ice servers unavailable", { socket: id, error: String(error) });
+      }
+    });
     const session = new Session({
       id,
       socket,
@@ -192,15 +201,20 @@ export function createHandler(config: Config, options: HandlerOptions = {}): Sig
       metrics,
       queryRoom,
       byToken,
+      onRegistered,
     });
     sessionCount++;
     // Counted until the session has left its room (or handed its name to a
     // hold), so /healthz never shows a socket gone whose name is not settled.
-    track(socket, (event) => session.end(event.code).finally(() => sessionCount--));
+    track(socket, (event) => {
+      registration.forget(session);
+      return session.end(event.code).finally(() => sessionCount--);
+    });
     socket.onopen = () => {
       if (shuttingDown) return session.close(CLOSE_GOING_AWAY, "server shutting down");
       log.debug("connect", { socket: id });
-      session.greet(servers);
+      session.greet(config.iceServers);
+      registration.watch(session);
     };
     socket.onmessage = (event) => session.receive(event.data);
     return response;
@@ -266,6 +280,7 @@ export function createHandler(config: Config, options: HandlerOptions = {}): Sig
 
   async function shutdown(): Promise<void> {
     shuttingDown = true;
+    registration.stop();
     for (const socket of sockets.keys()) {
       try {
         socket.close(CLOSE_GOING_AWAY, "server shutting down");

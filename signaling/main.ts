@@ -1,6 +1,7 @@
 /**
  * The process entry point, and the only module that touches the process:
- * flags, environment, signals and `Deno.serve`.
+ * flags, environment, signals and the listening socket (http_front.ts, the
+ * service's own HTTP/1.1 front in place of `Deno.serve`).
  *
  *   deno run --allow-net --allow-read --allow-env signaling/main.ts --port 8000
  *
@@ -13,7 +14,9 @@
 import { type Config, ConfigError, parseConfig, usage } from "./config.ts";
 import { createHandler, type HandlerOptions } from "./handler.ts";
 import { type Hub, HubConnectError } from "./hub.ts";
+import { serveFront } from "./http_front.ts";
 import { formatLogLine, Logger } from "./log.ts";
+import type { ErrorMessage } from "./protocol.ts";
 
 export interface RunningServer {
   port: number;
@@ -22,9 +25,24 @@ export interface RunningServer {
   metricsPort: number | undefined;
   /** This instance's id among the others sharing Redis; undefined without Redis. */
   instance: string | undefined;
-  /** Closes every socket with 1001, then stops listening. */
+  /** Open TCP connections, of every kind (what the per-address cap counts). */
+  connections(): number;
+  /** Closes every socket with 1001, then stops listening; every connection ends within a bound. */
   shutdown(): Promise<void>;
 }
+
+/** What a socket is told before a 1009 for a frame over the limit (as Session words it). */
+function tooLargeError(max: number): string {
+  const error: ErrorMessage = {
+    type: "error",
+    code: "too-large",
+    message: `Frames may be at most ${max} bytes: disconnecting.`,
+  };
+  return JSON.stringify(error);
+}
+
+/** Largest HTTP request head (request line and headers); more is answered 431. */
+const MAX_HEAD_BYTES = 16 * 1024;
 
 /**
  * The shared Redis hub when `config.redisUrl` is set (loaded only then, so a
@@ -55,16 +73,21 @@ export async function startServer(
   const logger = options.logger ?? new Logger(config.logLevel);
   const hub = options.hub ?? await sharedHub(config, logger);
   const handler = createHandler(config, { ...options, logger, hub });
-  let server: Deno.HttpServer<Deno.NetAddr>;
+  let server: ReturnType<typeof serveFront>;
   try {
-    server = Deno.serve({
+    server = serveFront({
       port: config.port,
       hostname: config.hostname,
-      onListen: () => {},
-      onError: (error) => {
-        logger.error("request failed", { error: String(error) });
-        return new Response("Internal error.\n", { status: 500 });
+      headerTimeoutMs: config.headerTimeoutSeconds * 1000,
+      keepAliveTimeoutMs: config.keepAliveTimeoutSeconds * 1000,
+      maxConnectionsPerAddress: config.limits.maxConnectionsPerAddress,
+      maxHeadBytes: MAX_HEAD_BYTES,
+      socketLimits: {
+        maxMessageBytes: config.limits.maxFrameBytes,
+        closeTimeoutMs: config.closeTimeoutSeconds * 1000,
+        tooLargeFrame: tooLargeError,
       },
+      logger,
     }, handler);
   } catch (error) {
     await handler.shutdown();
@@ -79,11 +102,12 @@ export async function startServer(
       return metricsServer?.addr.port;
     },
     instance: handler.stats().instance,
+    connections: () => server.connections(),
     shutdown: () =>
       stopping ??= (async () => {
         await metricsServer?.shutdown();
         await handler.shutdown();
-        await server.shutdown();
+        await server.shutdown(config.closeTimeoutSeconds * 1000);
       })(),
   };
   if (config.metrics) {
@@ -133,10 +157,19 @@ async function main(): Promise<void> {
     instance: server.instance,
   }));
 
+  let stopping = false;
   const stop = async (signal: Deno.Signal) => {
+    if (stopping) return;
+    stopping = true;
     logger.info("shutting down", { signal });
-    await server.shutdown();
-    logger.info("stopped", { signal });
+    // Whatever a connection or the hub does, the process is gone by then.
+    const limitMs = config.shutdownTimeoutSeconds * 1000;
+    const gaveUp = await Promise.race([
+      server.shutdown().then(() => false),
+      new Promise<boolean>((resolve) => setTimeout(() => resolve(true), limitMs)),
+    ]);
+    if (gaveUp) logger.warn("shutdown timed out: exiting anyway", { signal, limitMs });
+    else logger.info("stopped", { signal });
     Deno.exit(0);
   };
   for (const signal of ["SIGINT", "SIGTERM"] as const) {

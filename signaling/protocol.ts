@@ -70,6 +70,16 @@ export interface IdMessage {
   resumeGrace?: number;
 }
 
+/**
+ * The ICE servers for a socket that has registered: the static ones plus its
+ * own short-lived TURN credential. Sent once, after its first `username`
+ * (a socket that never registers gets no credential); replaces `id`'s list.
+ */
+export interface IceServersMessage {
+  type: "ice-servers";
+  iceServers: IceServer[];
+}
+
 export interface RejectUsernameMessage {
   type: "rejectusername";
   id: number;
@@ -194,6 +204,7 @@ export type RelayedMessage =
 /** Everything the service may send to a client. */
 export type ServerMessage =
   | IdMessage
+  | IceServersMessage
   | RejectUsernameMessage
   | UserListMessage
   | ResumeMessage

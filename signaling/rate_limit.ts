@@ -45,7 +45,6 @@ export class TokenBucket {
     this.#updatedAt = now;
     return this.#tokens >= cost;
   }
-
 }
 
 /**

@@ -38,6 +38,8 @@ export interface SessionOptions {
    * socket that resumes with the token of one still open takes over from it.
    */
   byToken?: Map<string, Session>;
+  /** Called once, when the socket first registers (or resumes): its TURN credential goes out. */
+  onRegistered?: () => void;
 }
 
 const encoder = new TextEncoder();
@@ -105,6 +107,7 @@ export class Session implements Member {
   /** Relayed frames that arrived while a resume was being answered; delivered after it. */
   #deferred: HeldFrame[] | undefined;
   #byToken: Map<string, Session> | undefined;
+  #onRegistered: (() => void) | undefined;
   /** Leaving the room (or holding the name) once the socket is done; started once. */
   #left: Promise<void> | undefined;
   /**
@@ -122,6 +125,7 @@ export class Session implements Member {
     this.#log = options.logger;
     this.#metrics = options.metrics;
     this.#queryRoom = options.queryRoom;
+    this.#onRegistered = options.onRegistered;
     const { ratePerSecond, rateBurst, rateBytesPerSecond, rateBytesBurst, renamesPerMinute } =
       options.config.limits;
     this.#limiter = new RateLimiter({
@@ -138,6 +142,11 @@ export class Session implements Member {
       this.#byToken = options.byToken;
       this.#byToken?.set(this.#resumeToken, this);
     }
+  }
+
+  /** Whether the socket holds a name in a room (the registration deadline asks). */
+  get registered(): boolean {
+    return this.#name !== undefined;
   }
 
   /** The first frame on every socket. */
@@ -383,6 +392,11 @@ export class Session implements Member {
     const intent = parseClientMessage(data, this.#config.limits);
     if (intent.kind === "error") return this.#reject(intent);
     await this.#act(intent);
+    if (this.#onRegistered && this.#name !== undefined) {
+      const onRegistered = this.#onRegistered;
+      this.#onRegistered = undefined;
+      onRegistered();
+    }
   }
 
   async #act(intent: ClientIntent): Promise<void> {

@@ -12,9 +12,39 @@ export interface RawFrame {
   payload: Uint8Array;
 }
 
+export const OPCODE_CONTINUATION = 0x0;
 export const OPCODE_TEXT = 0x1;
 export const OPCODE_CLOSE = 0x8;
 export const OPCODE_PING = 0x9;
+
+/**
+ * A masked client frame. `announced` overrides the payload length written in
+ * the header (a header that promises more than follows); `fin` false leaves
+ * the message unfinished.
+ */
+export function clientFrame(
+  opcode: number,
+  payload: Uint8Array,
+  { fin = true, announced = payload.length }: { fin?: boolean; announced?: number } = {},
+): Uint8Array {
+  const head: number[] = [(fin ? 0x80 : 0) | opcode];
+  if (announced < 126) {
+    head.push(0x80 | announced);
+  } else if (announced < 65536) {
+    head.push(0x80 | 126, announced >>> 8, announced & 0xff);
+  } else {
+    head.push(0x80 | 127);
+    for (let shift = 56; shift >= 0; shift -= 8) {
+      head.push(Number((BigInt(announced) >> BigInt(shift)) & 0xffn));
+    }
+  }
+  const mask = crypto.getRandomValues(new Uint8Array(4));
+  const frame = new Uint8Array(head.length + 4 + payload.length);
+  frame.set(head);
+  frame.set(mask, head.length);
+  for (let i = 0; i < payload.length; i++) frame[head.length + 4 + i] = payload[i] ^ mask[i & 3];
+  return frame;
+}
 
 export class RawWebSocket {
   #conn: Deno.TcpConn;
@@ -43,6 +73,17 @@ export class RawWebSocket {
     }
   }
 
+  /** Writes `bytes` as they are (hand-made frames); false once the server has gone. */
+  async sendBytes(bytes: Uint8Array): Promise<boolean> {
+    try {
+      let written = 0;
+      while (written < bytes.length) written += await this.#conn.write(bytes.subarray(written));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
   /** Sends a masked text frame, as a client must. */
   async sendText(text: string): Promise<void> {
     const payload = encoder.encode(text);
@@ -67,7 +108,11 @@ export class RawWebSocket {
       length = (this.#buffer[2] << 8) | this.#buffer[3];
       offset = 4;
     } else if (length === 127) {
-      throw new Error("RawWebSocket does not read 64-bit lengths");
+      if (!await this.#fill(10)) return null;
+      length = Number(
+        new DataView(this.#buffer.buffer, this.#buffer.byteOffset + 2, 8).getBigUint64(0),
+      );
+      offset = 10;
     }
     if (!await this.#fill(offset + length)) return null;
     const payload = this.#buffer.slice(offset, offset + length);
@@ -82,6 +127,11 @@ export class RawWebSocket {
       if (!frame || frame.opcode === OPCODE_CLOSE) return null;
       if (frame.opcode === OPCODE_TEXT) return JSON.parse(decoder.decode(frame.payload));
     }
+  }
+
+  /** The code of a close frame's payload (1005 when it has none). */
+  static closeCode(frame: RawFrame): number {
+    return frame.payload.length >= 2 ? (frame.payload[0] << 8) | frame.payload[1] : 1005;
   }
 
   close(): void {

@@ -23,7 +23,14 @@ Deno.test("config: with no flags and no environment the service listens on 0.0.0
     maxRoomMembers: 100,
     heldBytesPerSender: 131072,
     maxBufferedBytes: 1048576,
+    maxConnectionsPerAddress: 64,
   });
+  assertEquals(config.idleTimeoutSeconds, 30);
+  assertEquals(config.headerTimeoutSeconds, 10);
+  assertEquals(config.keepAliveTimeoutSeconds, 5);
+  assertEquals(config.registrationTimeoutSeconds, 30);
+  assertEquals(config.closeTimeoutSeconds, 5);
+  assertEquals(config.shutdownTimeoutSeconds, 10);
   assertEquals(config.frameAncestors, "'none'");
   assertEquals(config.allowedOrigins, null);
   assertEquals(config.tokenSecret, null);
@@ -63,8 +70,18 @@ Deno.test("config: every option can be set by flag, as --name value or --name=va
     "--held-sender-bytes",
     "9000",
     "--max-buffered-bytes=4096",
+    "--max-connections-per-address",
+    "0",
     "--idle-timeout",
     "0",
+    "--header-timeout=3",
+    "--keep-alive-timeout",
+    "2",
+    "--registration-timeout",
+    "0",
+    "--close-timeout",
+    "1",
+    "--shutdown-timeout=4",
     "--userlist-delay-ms",
     "20",
     "--resume-grace=45",
@@ -111,8 +128,14 @@ Deno.test("config: every option can be set by flag, as --name value or --name=va
       maxRoomMembers: 8,
       heldBytesPerSender: 9000,
       maxBufferedBytes: 4096,
+      maxConnectionsPerAddress: 0,
     },
     idleTimeoutSeconds: 0,
+    headerTimeoutSeconds: 3,
+    keepAliveTimeoutSeconds: 2,
+    registrationTimeoutSeconds: 0,
+    closeTimeoutSeconds: 1,
+    shutdownTimeoutSeconds: 4,
     userlistDelayMs: 20,
     resumeGraceSeconds: 45,
     allowedOrigins: ["https://a.example", "http://localhost:8000"],
@@ -168,6 +191,25 @@ Deno.test("config: TURN and Redis settings come from the environment too; REDIS_
   assertEquals(config.redisUrl, "redis://redis.internal:6379");
   assertEquals(config.instanceTtlSeconds, 20);
   assertEquals(parseConfig([], { P2P_RESUME_GRACE: "0" }).resumeGraceSeconds, 0);
+  const hardening = parseConfig([], {
+    P2P_MAX_CONNECTIONS_PER_ADDRESS: "500",
+    P2P_HEADER_TIMEOUT: "20",
+    P2P_KEEP_ALIVE_TIMEOUT: "15",
+    P2P_REGISTRATION_TIMEOUT: "60",
+    P2P_CLOSE_TIMEOUT: "3",
+    P2P_SHUTDOWN_TIMEOUT: "30",
+  });
+  assertEquals(hardening.limits.maxConnectionsPerAddress, 500);
+  assertEquals(
+    [
+      hardening.headerTimeoutSeconds,
+      hardening.keepAliveTimeoutSeconds,
+      hardening.registrationTimeoutSeconds,
+      hardening.closeTimeoutSeconds,
+      hardening.shutdownTimeoutSeconds,
+    ],
+    [20, 15, 60, 3, 30],
+  );
   const both = { ...env, P2P_REDIS_URL: "rediss://user:pw@redis.example:6380" };
   assertEquals(parseConfig([], both).redisUrl, "rediss://user:pw@redis.example:6380");
   assertEquals(parseConfig(["--turn-ttl", "60"], env).turn?.ttlSeconds, 60);
@@ -262,6 +304,11 @@ Deno.test("config: bad values are refused with a message naming the flag or vari
       { P2P_MAX_BUFFERED_BYTES: "2047" },
       /must be 0 or at least twice --max-frame-bytes \(2048\)/,
     ],
+    [["--header-timeout", "0"], {}, /--header-timeout must be a whole number 1-3600, got "0"/],
+    [["--close-timeout", "0"], {}, /--close-timeout must be a whole number 1-3600/],
+    [[], { P2P_SHUTDOWN_TIMEOUT: "soon" }, /P2P_SHUTDOWN_TIMEOUT must be a whole number 1-3600/],
+    [["--max-connections-per-address", "-2"], {}, /must be a whole number at least 0/],
+    [["--registration-timeout", "1.5"], {}, /--registration-timeout must be a whole number/],
   ];
   for (const [args, env, pattern] of cases) {
     throws(
@@ -292,6 +339,12 @@ Deno.test("config: usage lists every flag with its environment variable", () => 
     "--turn-ttl",
     "--redis-url",
     "--instance-ttl",
+    "--max-connections-per-address",
+    "--header-timeout",
+    "--keep-alive-timeout",
+    "--registration-timeout",
+    "--close-timeout",
+    "--shutdown-timeout",
     "--rate-bytes",
     "--rate-bytes-burst",
     "--renames-per-minute",

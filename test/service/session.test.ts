@@ -30,14 +30,17 @@ Deno.test("the id message carries the configured ICE servers", async () => {
   assertEquals((await client.next("id")).iceServers, iceServers);
 });
 
-Deno.test("an ICE server source can hand each socket its own servers (the TURN hook)", async () => {
+Deno.test("an ICE server source hands each socket its own servers once it registered (the TURN hook)", async () => {
   const source = (
     socketId: number,
   ) => [{ urls: "turn:t.example:3478", username: `u${socketId}`, credential: "c" }];
   await using service = await startTestService({}, { iceServers: source });
   const client = await service.open();
   const id = await client.next("id");
-  assertEquals(id.iceServers, [{
+  // Nothing from the source before a username: `id` has only the static servers (none).
+  strictEqual(id.iceServers, undefined);
+  client.send({ type: "username", name: "alice" });
+  assertEquals((await client.next("ice-servers")).iceServers, [{
     urls: "turn:t.example:3478",
     username: `u${id.id}`,
     credential: "c",

@@ -1,4 +1,7 @@
-/** The service mints TURN credentials into `id` (issue 4 "TURN"), and coturn accepts them. */
+/**
+ * The service mints TURN credentials (issue 4 "TURN") for registered sockets only, in an
+ * `ice-servers` message after the `username` (issue 11), and coturn accepts them.
+ */
 import { deepStrictEqual as assertEquals, ok, strictEqual } from "node:assert/strict";
 import { mintTurnCredentials } from "../../signaling/turn.ts";
 import { startCoturn } from "../support/coturn.ts";
@@ -8,7 +11,7 @@ import { startTestService } from "./_service.ts";
 
 const SECRET = "turn-test-secret";
 
-Deno.test("turn: each socket's id carries the static ICE servers plus its own fresh TURN credential", async () => {
+Deno.test("turn: each registered socket gets the static ICE servers plus its own fresh TURN credential", async () => {
   const turn = {
     secret: SECRET,
     urls: ["turn:turn.example.org:3478?transport=udp", "turns:turn.example.org:5349"],
@@ -20,7 +23,15 @@ Deno.test("turn: each socket's id carries the static ICE servers plus its own fr
   });
   const before = Math.floor(Date.now() / 1000);
   const [a, b] = [await service.open(), await service.open()];
-  const [idA, idB] = [await a.next("id"), await b.next("id")];
+  const ids: Record<string, unknown>[] = [];
+  for (const [client, name] of [[a, "alice"], [b, "bob"]] as const) {
+    const id = await client.next("id");
+    // Before it registers, a socket's id carries the static servers and no credential.
+    assertEquals(id.iceServers, [{ urls: "stun:stun.example.org:3478" }]);
+    client.send({ type: "username", name });
+    ids.push({ ...await client.next("ice-servers"), id: id.id });
+  }
+  const [idA, idB] = ids;
   const after = Math.floor(Date.now() / 1000);
 
   for (const id of [idA, idB]) {
@@ -45,8 +56,9 @@ Deno.test("turn: a real coturn grants an allocation for the minted credential, a
   await using service = await startTestService({
     turn: { secret: SECRET, urls: [coturn.url], ttlSeconds: 60 },
   });
-  const client = await service.open();
-  const [server] = (await client.next("id")).iceServers as {
+  const client = await service.connect();
+  client.send({ type: "username", name: "alice" });
+  const [server] = (await client.next("ice-servers")).iceServers as {
     urls: string[];
     username: string;
     credential: string;

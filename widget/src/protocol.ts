@@ -6,6 +6,7 @@
 import type {
   ErrorMessage,
   IceServer,
+  IceServersMessage,
   IdMessage,
   RejectUsernameMessage,
   RelayedMessage,
@@ -22,6 +23,7 @@ export type {
   HangUpReason,
   IceCandidate,
   IceServer,
+  IceServersMessage,
   IdMessage,
   NewIceCandidateMessage,
   RejectUsernameMessage,
@@ -57,6 +59,7 @@ export interface UncheckedRelay {
 /** A message the element acts on, after validation (relayed call messages: see UncheckedRelay). */
 export type IncomingMessage =
   | (IdMessage & Resumable)
+  | IceServersMessage
   | (RejectUsernameMessage & Resumable)
   | UserListMessage
   | ResumeMessage
@@ -116,6 +119,12 @@ export function parseServerMessage(text: unknown): ParseResult {
             ? { resumeGrace: data.resumeGrace }
             : {}),
         },
+      };
+    case "ice-servers":
+      // TURN credentials, sent once the socket registered (issue 11).
+      return {
+        ok: true,
+        message: { type: "ice-servers", iceServers: parseIceServers(data.iceServers) ?? [] },
       };
     case "rejectusername":
       if (!isString(data.name)) return bad("rejectusername without a name");

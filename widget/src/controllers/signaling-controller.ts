@@ -230,6 +230,9 @@ export class SignalingController implements ReactiveController {
         // Without a name the socket is usable but we are not in the room yet.
         if (!this.#target.name) this.#setStatus("online");
         break;
+      case "ice-servers":
+        this.serviceIceServers = message.iceServers;
+        break;
       case "rejectusername":
         if (message.resume) this.#setResumeToken(message.resume);
         this.registeredName = message.name;
