@@ -61,16 +61,11 @@ describe("resume tokens (element side)", () => {
     sessionStorage.clear();
   });
 
-  it("parses a token from id and rejectusername, and nothing when there is none", () => {
+  it("parses a token from id, and nothing when there is none", () => {
     expect(parseServerMessage('{"type":"id","id":1,"resume":"r1"}')).to.deep.equal({
       ok: true,
       message: { type: "id", id: 1, protocol: undefined, iceServers: undefined, resume: "r1" },
     });
-    expect(parseServerMessage('{"type":"rejectusername","id":1,"name":"a2","resume":"r2"}'))
-      .to.deep.equal({
-        ok: true,
-        message: { type: "rejectusername", id: 1, name: "a2", resume: "r2" },
-      });
     const plain = parseServerMessage('{"type":"id","id":1,"resume":7}');
     expect(plain.ok && "resume" in plain.message).to.equal(false);
   });

@@ -36,9 +36,9 @@ export type {
 export { SUBPROTOCOL };
 
 /**
- * A resume token the service may add to `id` or to a registration reply
- * (issue 6); the element sends it back as `resume` in its next `username`
- * after a reconnect or reload, to keep its name (see resume-token.ts).
+ * A resume token the service may add to `id` (issue 6); the element sends it
+ * back as `resume` in its next `username` after a reconnect or reload, to
+ * keep its name (see resume-token.ts).
  */
 export interface Resumable {
   resume?: string;
@@ -57,7 +57,7 @@ export interface UncheckedRelay {
 /** A message the element acts on, after validation (relayed call messages: see UncheckedRelay). */
 export type IncomingMessage =
   | (IdMessage & Resumable)
-  | (RejectUsernameMessage & Resumable)
+  | RejectUsernameMessage
   | UserListMessage
   | ResumeMessage
   | ErrorMessage
@@ -125,7 +125,6 @@ export function parseServerMessage(text: unknown): ParseResult {
           type: "rejectusername",
           id: Number(data.id),
           name: data.name,
-          ...resumeOf(data),
         },
       };
     case "resume":

@@ -231,7 +231,6 @@ export class SignalingController implements ReactiveController {
         if (!this.#target.name) this.#setStatus("online");
         break;
       case "rejectusername":
-        if (message.resume) this.#setResumeToken(message.resume);
         this.registeredName = message.name;
         this.#host.requestUpdate();
         break;
