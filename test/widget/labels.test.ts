@@ -1,10 +1,10 @@
 import { expect, fixture, html, waitUntil } from "@open-wc/testing";
 import sinon from "sinon";
-import { CallState, type EndReason } from "../../widget/src/call-state.ts";
-import { describeCall, describeLobby } from "../../widget/src/labels-ko.ts";
-import { labelLanguage } from "../../widget/src/controllers/language-controller.ts";
-import { englishLabels, formatLabel } from "../../widget/src/labels.ts";
-import type { P2pCall } from "../../widget/src/p2p-call.ts";
+import { CallState, type EndReason } from "../../widget/src/api/call-state.ts";
+import { describeCall, describeLobby } from "../../widget/src/i18n/ko.ts";
+import { labelLanguage } from "../../widget/src/call/language-controller.ts";
+import { englishLabels, formatLabel } from "../../widget/src/element/labels.ts";
+import type { P2pCall } from "../../widget/src/element/p2p-call.ts";
 import {
   connect,
   mountCallers,

@@ -1,12 +1,12 @@
 import { expect } from "@open-wc/testing";
-import { backoffDelay } from "../../widget/src/backoff.ts";
-import type { CallState, EndReason } from "../../widget/src/call-state.ts";
-import { describeLobby } from "../../widget/src/lobby-text.ts";
-import { describeMediaError } from "../../widget/src/media-errors.ts";
-import { parseServerMessage } from "../../widget/src/protocol.ts";
-import { checkRelay } from "../../widget/src/relay-messages.ts";
-import { resolveSignalingUrl } from "../../widget/src/signaling-url.ts";
-import { describeCall, describeEnd, formatDuration } from "../../widget/src/status-text.ts";
+import { backoffDelay } from "../../widget/src/element/backoff.ts";
+import type { CallState, EndReason } from "../../widget/src/api/call-state.ts";
+import { describeLobby } from "../../widget/src/element/lobby-text.ts";
+import { describeMediaError } from "../../widget/src/call/media-errors.ts";
+import { parseServerMessage } from "../../widget/src/element/protocol.ts";
+import { checkRelay } from "../../widget/src/call/relay-messages.ts";
+import { resolveSignalingUrl } from "../../widget/src/element/signaling-url.ts";
+import { describeCall, describeEnd, formatDuration } from "../../widget/src/call/status-text.ts";
 
 describe("backoffDelay", () => {
   const options = { initial: 500, max: 15_000 };

@@ -1,8 +1,8 @@
 import { expect, waitUntil } from "@open-wc/testing";
 import sinon from "sinon";
-import { SignalingController } from "../../widget/src/controllers/signaling-controller.ts";
-import { parseServerMessage } from "../../widget/src/protocol.ts";
-import { resumeKey } from "../../widget/src/resume-token.ts";
+import { SignalingController } from "../../widget/src/element/signaling-controller.ts";
+import { parseServerMessage } from "../../widget/src/element/protocol.ts";
+import { resumeKey } from "../../widget/src/element/resume-token.ts";
 import { FakeHost } from "./fake-host.ts";
 
 /** A socket the test plays the service for: it records frames and delivers what the test says. */

@@ -5,9 +5,9 @@ import {
   type ReactiveControllerHost,
   type TemplateResult,
 } from "lit";
-import type { SignalingStatus } from "../events.ts";
-import { describeMediaError } from "../media-errors.ts";
-import { formatLabel } from "../labels.ts";
+import type { SignalingStatus } from "../api/events.ts";
+import { describeMediaError } from "../call/media-errors.ts";
+import { formatLabel } from "../element/labels.ts";
 import { iceProbeTargets, type IceServerKind, probeIceServer } from "./ice-probe.ts";
 import { englishPrecheckLabels, type PrecheckWords } from "./precheck-labels.ts";
 import { MicMeter } from "./mic-meter.ts";

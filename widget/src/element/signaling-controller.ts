@@ -1,6 +1,6 @@
 import type { ReactiveController, ReactiveControllerHost } from "lit";
-import { backoffDelay, type BackoffOptions, DEFAULT_BACKOFF } from "../backoff.ts";
-import type { SignalingStatus } from "../events.ts";
+import { backoffDelay, type BackoffOptions, DEFAULT_BACKOFF } from "./backoff.ts";
+import type { SignalingStatus } from "../api/events.ts";
 import {
   type ClientMessage,
   type ErrorMessage,
@@ -9,8 +9,8 @@ import {
   type RelayedMessage,
   SUBPROTOCOL,
   type UncheckedRelay,
-} from "../protocol.ts";
-import { loadResumeToken, resumeKey, saveResumeToken } from "../resume-token.ts";
+} from "./protocol.ts";
+import { loadResumeToken, resumeKey, saveResumeToken } from "./resume-token.ts";
 
 export interface SignalingCallbacks {
   /** A call message from another member of the room, to be checked (relay-messages.ts). */

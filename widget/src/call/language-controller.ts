@@ -1,5 +1,5 @@
 import type { ReactiveController, ReactiveControllerHost } from "lit";
-import type { ElementLabels, LanguagePack } from "../element-labels.ts";
+import type { ElementLabels, LanguagePack } from "../element/element-labels.ts";
 
 /** Languages with a built-in table; anything else falls back to English. */
 export type LabelLanguage = "en" | "ko";
@@ -13,7 +13,7 @@ type OtherLanguage = Exclude<LabelLanguage, "en">;
 
 /** Non-English tables are separate chunks: a page only downloads the language it uses. */
 const loaders: Record<OtherLanguage, () => Promise<LanguagePack>> = {
-  ko: () => import("../labels-ko.ts"),
+  ko: () => import("../i18n/ko.ts"),
 };
 
 /** `lang` of the element or its nearest ancestor, across shadow roots (like `:lang()`). */

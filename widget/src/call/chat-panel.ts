@@ -3,8 +3,8 @@
  * separate chunk) when Chat is first pressed or the first message arrives.
  */
 import { css, html, nothing, type TemplateResult } from "lit";
-import type { ChatMessage } from "../controllers/chat-controller.ts";
-import type { CallRenderLabels } from "../labels.ts";
+import type { ChatMessage } from "./chat-controller.ts";
+import type { CallRenderLabels } from "../element/labels.ts";
 
 /** This panel's words in English (labels.ts and call-labels.ts have the rest). */
 export const englishChatLabels = {

@@ -1,22 +1,22 @@
 import { html, LitElement, nothing, type PropertyValues, type TemplateResult } from "lit";
-import { CallState, type EndReason, isInCall } from "./call-state.ts";
-import type { AcceptOptions } from "./controllers/call-controller.ts";
-import type { CallEngine } from "./call-engine.ts";
-import { SignalingController } from "./controllers/signaling-controller.ts";
+import { CallState, type EndReason, isInCall } from "../api/call-state.ts";
+import type { AcceptOptions } from "../call/call-controller.ts";
+import type { CallEngine } from "../call/call-engine.ts";
+import { SignalingController } from "./signaling-controller.ts";
 import { DiagnosticsLog } from "./diagnostics-log.ts";
-import type { PrecheckOptions, PrecheckResult } from "./precheck/precheck-controller.ts";
+import type { PrecheckOptions, PrecheckResult } from "../precheck/precheck-controller.ts";
 import { ElementLabels } from "./element-labels.ts";
 import { LazyModule } from "./lazy.ts";
 import { formatLabel, type P2pCallLabels, type RenderLabels } from "./labels.ts";
-import type { QualitySample } from "./quality-stats.ts";
+import type { QualitySample } from "../in-call/quality-stats.ts";
 import {
   P2pErrorEvent,
   type P2pErrorKind,
   P2pSignalingChangeEvent,
   P2pUserListEvent,
   type SignalingStatus,
-} from "./events.ts";
-import { styles } from "./p2p-call.styles.ts";
+} from "../api/events.ts";
+import { styles } from "./styles.ts";
 import { resolveSignalingUrl } from "./signaling-url.ts";
 
 /** How long a call may ring, in milliseconds, unless `ring-timeout` says otherwise. */
@@ -191,7 +191,7 @@ export class P2pCall extends LitElement {
    * by the methods that start a call.
    */
   #engine: CallEngine | null = null;
-  readonly #engineModule = new LazyModule(this, () => import("./call-engine.ts"), (module) => {
+  readonly #engineModule = new LazyModule(this, () => import("../call/call-engine.ts"), (module) => {
     const engine = new module.CallEngine(this, {
       signaling: this.#signaling,
       labels: this.#labels,

@@ -7,7 +7,7 @@
  * module is safe to import outside a browser.
  */
 import type { CallState, EndReason } from "./call-state.ts";
-import type { QualityLevel, QualitySample } from "./quality-stats.ts";
+import type { QualityLevel, QualitySample } from "../in-call/quality-stats.ts";
 
 const init: EventInit = { bubbles: true, composed: true };
 

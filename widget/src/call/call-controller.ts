@@ -1,19 +1,19 @@
 import type { ReactiveController, ReactiveControllerHost } from "lit";
-import { CallState, type EndReason, isInCall } from "../call-state.ts";
-import { type CallEvent, isAnswered, nextState } from "../call-transitions.ts";
+import { CallState, type EndReason, isInCall } from "../api/call-state.ts";
+import { type CallEvent, isAnswered, nextState } from "./call-transitions.ts";
 import {
   P2pCallEndedEvent,
   P2pErrorEvent,
   type P2pErrorKind,
   P2pIncomingCallEvent,
   P2pStateChangeEvent,
-} from "../events.ts";
-import type { ErrorMessage, HangUpReason, SessionDescription } from "../protocol.ts";
+} from "../api/events.ts";
+import type { ErrorMessage, HangUpReason, SessionDescription } from "../element/protocol.ts";
 import type { DeviceKind, MediaController } from "./media-controller.ts";
 import type { MediaPathStatus, PeerController, PeerSignal } from "./peer-controller.ts";
-import type { ReceivedRelay } from "../relay-messages.ts";
-import type { SignalingController } from "./signaling-controller.ts";
-import { saveResumeCall, takeResumeCall } from "../resume-call.ts";
+import type { ReceivedRelay } from "./relay-messages.ts";
+import type { SignalingController } from "../element/signaling-controller.ts";
+import { saveResumeCall, takeResumeCall } from "./resume-call.ts";
 
 /** Options of `accept()`. */
 export interface AcceptOptions {
@@ -58,7 +58,7 @@ const invalidState = (message: string) => new DOMException(message, "InvalidStat
  * are not needed to show the element or to make a call (bundle budget, issue 7).
  */
 const describeMediaError = (error: unknown): Promise<string> =>
-  import("../media-errors.ts").then(
+  import("./media-errors.ts").then(
     (module) => module.describeMediaError(error),
     // The chunk did not load (network gone): a vaguer sentence beats none.
     () => "The camera or microphone could not be opened.",

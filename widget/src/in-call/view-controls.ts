@@ -4,14 +4,14 @@
  * in-call chunk (in-call.ts).
  */
 import { css, html, nothing, type TemplateResult } from "lit";
-import type { CallRenderLabels } from "../labels.ts";
+import type { CallRenderLabels } from "../element/labels.ts";
 import {
   canFullscreen,
   canPictureInPicture,
   enterFullscreen,
   inPictureInPicture,
   togglePictureInPicture,
-} from "../remote-view.ts";
+} from "./remote-view.ts";
 
 /** The buttons' words in English (labels.ts and call-labels.ts have the rest). */
 export const englishViewLabels = {

@@ -8,9 +8,9 @@
  * A loaded-on-demand chunk, like the pre-call check.
  */
 import { css, html, type ReactiveControllerHost, type TemplateResult } from "lit";
-import type { CallState, EndReason } from "./call-state.ts";
-import type { DiagnosticEntry } from "./diagnostics-log.ts";
-import type { SignalingStatus } from "./events.ts";
+import type { CallState, EndReason } from "../api/call-state.ts";
+import type { DiagnosticEntry } from "../element/diagnostics-log.ts";
+import type { SignalingStatus } from "../api/events.ts";
 
 /** What the report is made of, as the element sees it now. */
 export interface DebugSnapshot {

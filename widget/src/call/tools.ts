@@ -6,24 +6,24 @@
  */
 import { html, nothing, type TemplateResult } from "lit";
 import type { CallEngine, EngineHooks } from "./call-engine.ts";
-import { isInCall } from "./call-state.ts";
-import type { DebugPanel, DebugSnapshot } from "./debug-report.ts";
-import type { CallRenderLabels } from "./labels.ts";
-import { LazyModule } from "./lazy.ts";
-import type { P2pCall } from "./p2p-call.ts";
-import { resolveSignalingUrl } from "./signaling-url.ts";
+import { isInCall } from "../api/call-state.ts";
+import type { DebugPanel, DebugSnapshot } from "../debug/debug-report.ts";
+import type { CallRenderLabels } from "../element/labels.ts";
+import { LazyModule } from "../element/lazy.ts";
+import type { P2pCall } from "../element/p2p-call.ts";
+import { resolveSignalingUrl } from "../element/signaling-url.ts";
 import type {
   PrecheckController,
   PrecheckOptions,
   PrecheckResult,
-} from "./precheck/precheck-controller.ts";
+} from "../precheck/precheck-controller.ts";
 
 export class SupportTools {
   readonly #host: P2pCall;
   readonly #hooks: EngineHooks;
   readonly #engine: CallEngine;
-  readonly #precheckModule: LazyModule<typeof import("./precheck/precheck-controller.ts")>;
-  readonly #debugModule: LazyModule<typeof import("./debug-report.ts")>;
+  readonly #precheckModule: LazyModule<typeof import("../precheck/precheck-controller.ts")>;
+  readonly #debugModule: LazyModule<typeof import("../debug/debug-report.ts")>;
   #precheck: PrecheckController | null = null;
   #debugPanel: DebugPanel | null = null;
 
@@ -33,12 +33,12 @@ export class SupportTools {
     this.#engine = engine;
     this.#precheckModule = new LazyModule(
       host,
-      () => import("./precheck/precheck-controller.ts"),
+      () => import("../precheck/precheck-controller.ts"),
       (module) => engine.addStyles(module.styles),
     );
     this.#debugModule = new LazyModule(
       host,
-      () => import("./debug-report.ts"),
+      () => import("../debug/debug-report.ts"),
       (module) => engine.addStyles(module.styles),
     );
   }

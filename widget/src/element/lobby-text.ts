@@ -3,7 +3,7 @@
  * connection. (During and after a call it is status-text.ts's, which loads
  * with the call engine.)
  */
-import type { SignalingStatus } from "./events.ts";
+import type { SignalingStatus } from "../api/events.ts";
 
 /** `name`: own registered name; `null` while the element waits for one. */
 export function describeLobby(status: SignalingStatus, name: string | null): string {

@@ -5,7 +5,7 @@
  * (the switches are exhaustive). They come with the call engine's chunk:
  * only a call needs them.
  */
-import { CallState, type EndReason } from "./call-state.ts";
+import { CallState, type EndReason } from "../api/call-state.ts";
 
 export interface CallSummary {
   /** Any state but idle: without a call the status line is lobby-text.ts's. */

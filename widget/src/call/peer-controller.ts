@@ -1,5 +1,5 @@
 import type { ReactiveController, ReactiveControllerHost } from "lit";
-import type { IceCandidate, SessionDescription } from "../protocol.ts";
+import type { IceCandidate, SessionDescription } from "../element/protocol.ts";
 
 /** What the peer controller needs to send; the call controller adds the target. */
 export type PeerSignal =

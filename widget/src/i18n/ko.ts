@@ -6,9 +6,9 @@
  * labels: Korean puts the name first and attaches the honorific 님, which
  * word-by-word templates of the English sentences cannot express.
  */
-import type { P2pCallLabels } from "./labels.ts";
-import type { SignalingStatus } from "./events.ts";
-import type { CallSummary, EndSummary } from "./status-text.ts";
+import type { P2pCallLabels } from "../element/labels.ts";
+import type { SignalingStatus } from "../api/events.ts";
+import type { CallSummary, EndSummary } from "../call/status-text.ts";
 
 export const labels: P2pCallLabels = {
   title: "영상 통화",

@@ -9,12 +9,12 @@
  * `{name}`, `{count}`, `{level}` are placeholders filled in by `formatLabel`,
  * so a translation may move them where its grammar wants them.
  */
-import type { englishCallLabels } from "./call-labels.ts";
-import type { englishChatLabels } from "./panels/chat-panel.ts";
-import type { englishQualityLabels } from "./panels/quality-panel.ts";
-import type { englishViewLabels } from "./panels/view-controls.ts";
-import type { englishPrecheckLabels } from "./precheck/precheck-labels.ts";
-import type { englishDebugLabels } from "./debug-report.ts";
+import type { englishCallLabels } from "../call/call-labels.ts";
+import type { englishChatLabels } from "../call/chat-panel.ts";
+import type { englishQualityLabels } from "../in-call/quality-panel.ts";
+import type { englishViewLabels } from "../in-call/view-controls.ts";
+import type { englishPrecheckLabels } from "../precheck/precheck-labels.ts";
+import type { englishDebugLabels } from "../debug/debug-report.ts";
 
 export const englishLabels = {
   title: "Video call",

@@ -3,8 +3,8 @@
  * details panel it opens. Part of the in-call chunk (in-call.ts).
  */
 import { css, html, nothing, type TemplateResult } from "lit";
-import { type CallRenderLabels, formatLabel } from "../labels.ts";
-import type { QualitySample } from "../quality-stats.ts";
+import { type CallRenderLabels, formatLabel } from "../element/labels.ts";
+import type { QualitySample } from "./quality-stats.ts";
 
 /** The indicator's and panel's words in English (labels.ts and call-labels.ts have the rest). */
 export const englishQualityLabels = {

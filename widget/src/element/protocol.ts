@@ -11,8 +11,8 @@ import type {
   RelayedMessage,
   ResumeMessage,
   UserListMessage,
-} from "../../signaling/protocol.ts";
-import { SUBPROTOCOL } from "../../signaling/protocol.ts";
+} from "../../../signaling/protocol.ts";
+import { SUBPROTOCOL } from "../../../signaling/protocol.ts";
 
 export type {
   ClientMessage,
@@ -32,7 +32,7 @@ export type {
   UserListMessage,
   VideoAnswerMessage,
   VideoOfferMessage,
-} from "../../signaling/protocol.ts";
+} from "../../../signaling/protocol.ts";
 export { SUBPROTOCOL };
 
 /**

@@ -3,10 +3,10 @@
  * (English until the language controller, which comes with the call engine,
  * has loaded another) with the page's `labels` merged over it.
  */
-import type { SignalingStatus } from "./events.ts";
+import type { SignalingStatus } from "../api/events.ts";
 import { englishLabels, type P2pCallLabels, type RenderLabels } from "./labels.ts";
 import { describeLobby } from "./lobby-text.ts";
-import type { CallSummary } from "./status-text.ts";
+import type { CallSummary } from "../call/status-text.ts";
 
 /** What a language module provides (labels-ko.ts is one). */
 export interface LanguagePack {

@@ -3,7 +3,7 @@
  * lazily loaded chunk) makes them; the element itself only reads the state
  * (call-state.ts), so this stays out of the initial load (issue 7).
  */
-import { CallState, type EndReason, isInCall } from "./call-state.ts";
+import { CallState, type EndReason, isInCall } from "../api/call-state.ts";
 
 export type CallEvent =
   | { type: "dial" }

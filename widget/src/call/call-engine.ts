@@ -14,30 +14,30 @@ import {
   type PropertyValues,
   type TemplateResult,
 } from "lit";
-import { CallState, isInCall } from "./call-state.ts";
-import { callStyles } from "./call.styles.ts";
-import { CallController } from "./controllers/call-controller.ts";
-import { MediaController } from "./controllers/media-controller.ts";
-import { PeerController } from "./controllers/peer-controller.ts";
-import type { SignalingController } from "./controllers/signaling-controller.ts";
-import { canChooseSpeaker, PlaybackController } from "./controllers/playback-controller.ts";
-import { ChatController, MAX_CHAT_LENGTH } from "./controllers/chat-controller.ts";
-import { ClockController } from "./controllers/clock-controller.ts";
-import { LanguageController } from "./controllers/language-controller.ts";
-import type { QualityController } from "./controllers/quality-controller.ts";
-import type { ScreenShareController } from "./controllers/screen-share-controller.ts";
+import { CallState, isInCall } from "../api/call-state.ts";
+import { callStyles } from "./styles.ts";
+import { CallController } from "./call-controller.ts";
+import { MediaController } from "./media-controller.ts";
+import { PeerController } from "./peer-controller.ts";
+import type { SignalingController } from "../element/signaling-controller.ts";
+import { canChooseSpeaker, PlaybackController } from "./playback-controller.ts";
+import { ChatController, MAX_CHAT_LENGTH } from "./chat-controller.ts";
+import { ClockController } from "./clock-controller.ts";
+import { LanguageController } from "./language-controller.ts";
+import type { QualityController } from "../in-call/quality-controller.ts";
+import type { ScreenShareController } from "../in-call/screen-share-controller.ts";
 import type { PickerKind } from "./device-memory.ts";
-import type { DiagnosticEntry } from "./diagnostics-log.ts";
-import type { ElementLabels } from "./element-labels.ts";
-import { P2pChatMessageEvent, type P2pErrorKind, P2pQualityEvent } from "./events.ts";
+import type { DiagnosticEntry } from "../element/diagnostics-log.ts";
+import type { ElementLabels } from "../element/element-labels.ts";
+import { P2pChatMessageEvent, type P2pErrorKind, P2pQualityEvent } from "../api/events.ts";
 import { englishCallLabels } from "./call-labels.ts";
-import { type CallRenderLabels, formatLabel, type RenderLabels } from "./labels.ts";
-import { LazyModule } from "./lazy.ts";
-import { DEFAULT_RING_TIMEOUT, type P2pCall } from "./p2p-call.ts";
-import type { UncheckedRelay } from "./protocol.ts";
+import { type CallRenderLabels, formatLabel, type RenderLabels } from "../element/labels.ts";
+import { LazyModule } from "../element/lazy.ts";
+import { DEFAULT_RING_TIMEOUT, type P2pCall } from "../element/p2p-call.ts";
+import type { UncheckedRelay } from "../element/protocol.ts";
 import { checkRelay } from "./relay-messages.ts";
 import { describeCall, formatDuration } from "./status-text.ts";
-import { SupportTools } from "./support-tools.ts";
+import { SupportTools } from "./tools.ts";
 
 /**
  * Adds a lazily loaded module's styles to a shadow root. Constructed sheets,
@@ -87,8 +87,8 @@ export class CallEngine {
   readonly #host: P2pCall;
   readonly #hooks: EngineHooks;
   // Lazily loaded features (lazy.ts); a failed import is retried on next use.
-  readonly #chatPanel: LazyModule<typeof import("./panels/chat-panel.ts")>;
-  readonly #inCall: LazyModule<typeof import("./panels/in-call.ts")>;
+  readonly #chatPanel: LazyModule<typeof import("./chat-panel.ts")>;
+  readonly #inCall: LazyModule<typeof import("../in-call/in-call.ts")>;
 
   constructor(host: P2pCall, hooks: EngineHooks) {
     this.#host = host;
@@ -137,10 +137,10 @@ export class CallEngine {
     });
     this.#chatPanel = new LazyModule(
       host,
-      () => import("./panels/chat-panel.ts"),
+      () => import("./chat-panel.ts"),
       (module) => this.addStyles(module.styles),
     );
-    this.#inCall = new LazyModule(host, () => import("./panels/in-call.ts"), (module) => {
+    this.#inCall = new LazyModule(host, () => import("../in-call/in-call.ts"), (module) => {
       module.styles.forEach((styles) => this.addStyles(styles));
       this.quality = new module.QualityController(host, {
         connection: () =>
