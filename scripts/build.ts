@@ -51,12 +51,16 @@ const bundle = await rollup({
   plugins: [
     // Lit's exports map its development build to "development": never ask for it.
     nodeResolve({ browser: true, exportConditions: ["production"] }),
-    minifyHtmlLiterals({ failOnError: true }),
+    minifyHtmlLiterals({
+      failOnError: true,
+      options: { minifyOptions: { removeAttributeQuotes: true } },
+    }),
     esbuild({
       tsconfig: `${root}widget/tsconfig.json`,
       target: ["es2022", "chrome100", "firefox100", "safari16"],
       // Module scripts are always decoded as UTF-8: "…" need not be "\u2026".
       charset: "utf8",
+      minify: true,
     }),
   ],
   onwarn(warning) {

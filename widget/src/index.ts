@@ -23,7 +23,7 @@ export {
   type SignalingStatus,
 } from "./api/events.ts";
 export type { HangUpReason, IceServer } from "./element/protocol.ts";
-export type { P2pCallLabels } from "./element/labels.ts";
+export type { P2pCallLabels } from "./element/words.ts";
 export type { QualityLevel, QualitySample } from "./in-call/quality-stats.ts";
 
 if (typeof customElements !== "undefined" && typeof HTMLElement !== "undefined") {

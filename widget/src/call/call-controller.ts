@@ -14,6 +14,9 @@ import type { MediaPathStatus, PeerController, PeerSignal } from "./peer-control
 import type { ReceivedRelay } from "./relay-messages.ts";
 import type { SignalingController } from "../element/signaling-controller.ts";
 import { saveResumeCall, takeResumeCall } from "./resume-call.ts";
+import { describeMediaError } from "./media-errors.ts";
+import type { CallSentences } from "./status-text.ts";
+import { formatLabel } from "../element/words.ts";
 
 /** Options of `accept()`. */
 export interface AcceptOptions {
@@ -33,6 +36,8 @@ export interface CallSettings {
   autoAnswer(): boolean;
   /** Dispatches an event on the element. */
   dispatch(event: Event): void;
+  /** The words of the element's language, for the problems it shows. */
+  words(): CallSentences;
 }
 
 export interface CallParts {
@@ -52,17 +57,6 @@ const RESUME_MARGIN = 10_000;
 const RESUME_CALL_MAX_AGE = 10 * 60_000;
 
 const invalidState = (message: string) => new DOMException(message, "InvalidStateError");
-
-/**
- * The sentences for getUserMedia failures load with the first failure: they
- * are not needed to show the element or to make a call (bundle budget, issue 7).
- */
-const describeMediaError = (error: unknown): Promise<string> =>
-  import("./media-errors.ts").then(
-    (module) => module.describeMediaError(error),
-    // The chunk did not load (network gone): a vaguer sentence beats none.
-    () => "The camera or microphone could not be opened.",
-  );
 
 /**
  * The call itself: drives the call state machine (call-state.ts) from user
@@ -150,7 +144,7 @@ export class CallController implements ReactiveController {
     try {
       stream = await this.#parts.media.acquire({ video: true, audio: true });
     } catch (error) {
-      const message = await describeMediaError(error);
+      const message = describeMediaError(error, this.#settings.words());
       if (callId !== this.#callId) return;
       this.#report("media", message, error);
       this.#finish("fail", "media", "local", "failed");
@@ -195,14 +189,15 @@ export class CallController implements ReactiveController {
       try {
         stream = await this.#parts.media.acquire({ video, audio });
       } catch (error) {
-        const message = await describeMediaError(error);
+        const words = this.#settings.words();
+        const message = describeMediaError(error, words);
         if (callId !== this.#callId) return;
         if (video) {
           // Keep ringing: the user may still answer without camera, or decline.
           this.#report("media", message, error);
           return;
         }
-        this.#report("media", `${message} Answering receive-only.`, error);
+        this.#report("media", formatLabel(words.mediaReceiveOnly, { problem: message }), error);
       }
     }
     if (callId !== this.#callId) return;
@@ -234,7 +229,7 @@ export class CallController implements ReactiveController {
       const track = await this.#parts.media.switchDevice(kind, deviceId);
       if (track && callId === this.#callId) await this.#parts.peer.replaceTrack(track);
     } catch (error) {
-      this.#report("media", await describeMediaError(error), error);
+      this.#report("media", describeMediaError(error, this.#settings.words()), error);
     }
   }
 

@@ -1,7 +1,8 @@
 /**
- * The English words of what the call engine shows (videos, incoming prompt,
- * call controls, device pickers, the tools row): they come with the engine's
- * chunk, like the panels' words with theirs (labels.ts has the core's).
+ * The English words of what the call engine shows (videos, status line,
+ * incoming prompt, call controls, problems, device pickers, chat panel, the
+ * tools row): they come with the engine's chunk, like the panels' words with
+ * theirs (element/words.ts has the element's).
  */
 export const englishCallLabels = {
   remoteVideo: "Remote video",
@@ -26,4 +27,38 @@ export const englishCallLabels = {
   hearCall: "Click to hear the call",
   precheck: "Check camera & network",
   debugReport: "Debug report",
+  // The chat panel
+  chatLog: "Messages",
+  chatInput: "Message",
+  chatSend: "Send",
+  chatEmpty: "No messages yet.",
+  chatMe: "You",
+  speaker: "Speaker",
+  // The status line during and after a call (status-text.ts).
+  callCalling: "Calling {name}…",
+  callRinging: "{name} is calling you.",
+  callConnecting: "Connecting to {name}…",
+  callConnected: "In a call with {name}.",
+  callReconnecting: "Connection to {name} interrupted. Reconnecting…",
+  callEnded: "Call ended.",
+  endMissed: "Missed call from {name}.",
+  endCancelled: "Call to {name} cancelled.",
+  endByMe: "Call with {name} ended.",
+  endByPeer: "{name} hung up.",
+  endDeclinedByMe: "You declined the call from {name}.",
+  endDeclinedByPeer: "{name} declined the call.",
+  endBusy: "{name} is busy in another call.",
+  endNoAnswer: "{name} did not answer.",
+  endUnreachable: "{name} is not available.",
+  endFailed: "The call with {name} failed: the connection was lost.",
+  endFailedRemote: "The call with {name} failed on their side.",
+  endMedia: "Could not start the call with {name}: the camera or microphone is unavailable.",
+  // getUserMedia failures (media-errors.ts), shown as the call's problem.
+  mediaDenied: "Camera and microphone access was denied. Allow it in the browser's site settings.",
+  mediaNotFound: "No camera or microphone was found.",
+  mediaInUse: "The camera or microphone is in use by another application or could not be started.",
+  mediaUnavailable: "The selected camera or microphone is not available. Choose another device.",
+  mediaInsecure: "Camera and microphone are only available on secure (https) pages.",
+  mediaFailed: "The camera or microphone could not be opened.",
+  mediaReceiveOnly: "{problem} Answering receive-only.",
 };

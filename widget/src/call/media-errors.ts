@@ -1,26 +1,29 @@
 /**
- * Turns getUserMedia failures into sentences a user can act on. The names are
- * the DOMException names of the Media Capture spec.
+ * Turns getUserMedia failures into sentences a user can act on, in the
+ * language of `text` (call-labels.ts has the English). The names are the
+ * DOMException names of the Media Capture spec.
  */
-export function describeMediaError(error: unknown): string {
+import type { CallSentences } from "./status-text.ts";
+
+export function describeMediaError(error: unknown, text: CallSentences): string {
   const name = error instanceof DOMException || error instanceof Error ? error.name : "";
   switch (name) {
     case "NotAllowedError":
     case "SecurityError":
-      return "Camera and microphone access was denied. Allow it in the browser's site settings.";
+      return text.mediaDenied;
     case "NotFoundError":
     case "DevicesNotFoundError":
-      return "No camera or microphone was found.";
+      return text.mediaNotFound;
     case "NotReadableError":
     case "TrackStartError":
     case "AbortError":
-      return "The camera or microphone is in use by another application or could not be started.";
+      return text.mediaInUse;
     case "OverconstrainedError":
     case "ConstraintNotSatisfiedError":
-      return "The selected camera or microphone is not available. Choose another device.";
+      return text.mediaUnavailable;
     case "TypeError":
-      return "Camera and microphone are only available on secure (https) pages.";
+      return text.mediaInsecure;
     default:
-      return "The camera or microphone could not be opened.";
+      return text.mediaFailed;
   }
 }

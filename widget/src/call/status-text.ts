@@ -1,14 +1,19 @@
 /**
- * The English sentences the status line shows during and after a call
- * (without a call it is lobby-text.ts). Pure functions, so every state and
- * end reason has a tested wording and a new reason cannot be forgotten
- * (the switches are exhaustive). They come with the call engine's chunk:
- * only a call needs them.
+ * The status line during and after a call (without a call it is
+ * element/words.ts's `describeLobby`): which sentence of the words table
+ * (call-labels.ts has the English) fits the call. Pure functions, so every
+ * state and end reason has a tested wording and a new reason cannot be
+ * forgotten (the switches are exhaustive).
  */
 import { CallState, type EndReason } from "../api/call-state.ts";
+import { formatLabel } from "../element/words.ts";
+import type { englishCallLabels } from "./call-labels.ts";
+
+/** The sentences these functions pick from. */
+export type CallSentences = { [K in keyof typeof englishCallLabels]: string };
 
 export interface CallSummary {
-  /** Any state but idle: without a call the status line is lobby-text.ts's. */
+  /** Any state but idle: without a call the status line is the lobby's. */
   state: Exclude<CallState, typeof CallState.Idle>;
   peer: string | null;
   direction: "outgoing" | "incoming";
@@ -26,47 +31,50 @@ export interface EndSummary {
   endedFrom: CallState | null;
 }
 
-export function describeEnd({ reason, by, direction, peer, endedFrom }: EndSummary): string {
+type Sentence = keyof CallSentences;
+
+function endSentence({ reason, by, direction, endedFrom }: EndSummary): Sentence {
   switch (reason) {
     case "hangup":
-      if (endedFrom === CallState.Ringing && by === "remote") return `Missed call from ${peer}.`;
-      if (endedFrom === CallState.Calling && by === "local") return `Call to ${peer} cancelled.`;
-      return by === "local" ? `Call with ${peer} ended.` : `${peer} hung up.`;
+      if (endedFrom === CallState.Ringing && by === "remote") return "endMissed";
+      if (endedFrom === CallState.Calling && by === "local") return "endCancelled";
+      return by === "local" ? "endByMe" : "endByPeer";
     case "declined":
-      return by === "local" ? `You declined the call from ${peer}.` : `${peer} declined the call.`;
+      return by === "local" ? "endDeclinedByMe" : "endDeclinedByPeer";
     case "busy":
-      return `${peer} is busy in another call.`;
+      return "endBusy";
     case "timeout":
-      return direction === "outgoing" ? `${peer} did not answer.` : `Missed call from ${peer}.`;
+      return direction === "outgoing" ? "endNoAnswer" : "endMissed";
     case "unreachable":
-      return `${peer} is not available.`;
+      return "endUnreachable";
     case "failed":
-      return by === "local"
-        ? `The call with ${peer} failed: the connection was lost.`
-        : `The call with ${peer} failed on their side.`;
+      return by === "local" ? "endFailed" : "endFailedRemote";
     case "media":
-      return `Could not start the call with ${peer}: the camera or microphone is unavailable.`;
-    default: {
-      const unhandled: never = reason;
-      return String(unhandled);
-    }
+      return "endMedia";
+    default:
+      return reason satisfies never;
   }
 }
 
-/** The status line during and after a call. */
-export function describeCall(call: CallSummary): string {
+export function describeEnd(end: EndSummary, text: CallSentences): string {
+  return formatLabel(text[endSentence(end)], { name: end.peer });
+}
+
+/** The status line during and after a call, in the language of `text`. */
+export function describeCall(call: CallSummary, text: CallSentences): string {
   const peer = call.peer ?? "";
+  const sentence = (key: Sentence) => formatLabel(text[key], { name: peer });
   switch (call.state) {
     case CallState.Calling:
-      return `Calling ${peer}…`;
+      return sentence("callCalling");
     case CallState.Ringing:
-      return `${peer} is calling you.`;
+      return sentence("callRinging");
     case CallState.Connecting:
-      return `Connecting to ${peer}…`;
+      return sentence("callConnecting");
     case CallState.Connected:
-      return `In a call with ${peer}.`;
+      return sentence("callConnected");
     case CallState.Reconnecting:
-      return `Connection to ${peer} interrupted. Reconnecting…`;
+      return sentence("callReconnecting");
     case CallState.Ended:
     case CallState.Failed:
       return call.endReason && call.endedBy
@@ -76,12 +84,10 @@ export function describeCall(call: CallSummary): string {
           direction: call.direction,
           peer,
           endedFrom: call.endedFrom,
-        })
-        : "Call ended.";
-    default: {
-      const unhandled: never = call.state;
-      return String(unhandled);
-    }
+        }, text)
+        : text.callEnded;
+    default:
+      return call.state satisfies never;
   }
 }
 

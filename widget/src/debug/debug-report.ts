@@ -10,6 +10,7 @@
 import { css, html, type ReactiveControllerHost, type TemplateResult } from "lit";
 import type { CallState, EndReason } from "../api/call-state.ts";
 import type { DiagnosticEntry } from "../element/diagnostics-log.ts";
+import type { Words } from "../element/words.ts";
 import type { SignalingStatus } from "../api/events.ts";
 
 /** What the report is made of, as the element sees it now. */
@@ -206,8 +207,6 @@ export const englishDebugLabels = {
   debugCopyByHand: "Select the text and copy it (Ctrl+C, or ⌘C on a Mac).",
 };
 
-type DebugWords = typeof englishDebugLabels;
-
 /** The report in a read-only text area, with Copy (to the clipboard where allowed) and Close. */
 export class DebugPanel {
   /** Whether the last copy worked; `null` before the first copy. */
@@ -235,8 +234,8 @@ export class DebugPanel {
     return this.copied;
   }
 
-  render(labels: Partial<DebugWords>): TemplateResult {
-    const words = { ...englishDebugLabels, ...labels };
+  render(labels: Pick<Words, "of">): TemplateResult {
+    const words = labels.of(englishDebugLabels);
     const status = this.copied === null
       ? ""
       : this.copied

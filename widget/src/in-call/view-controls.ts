@@ -4,7 +4,7 @@
  * in-call chunk (in-call.ts).
  */
 import { css, html, nothing, type TemplateResult } from "lit";
-import type { CallRenderLabels } from "../element/labels.ts";
+import type { Words } from "../element/words.ts";
 import {
   canFullscreen,
   canPictureInPicture,
@@ -21,7 +21,7 @@ export const englishViewLabels = {
 
 export interface ViewControlsView {
   video: HTMLVideoElement | null;
-  labels: CallRenderLabels;
+  labels: Pick<Words, "of">;
   /** The browser refused (e.g. no user activation left, or the video has no frames yet). */
   onError(message: string, cause: unknown): void;
 }
@@ -29,7 +29,7 @@ export interface ViewControlsView {
 export function renderViewControls(
   { video, labels: words, onError }: ViewControlsView,
 ): TemplateResult | typeof nothing {
-  const labels = { ...englishViewLabels, ...words };
+  const labels = words.of(englishViewLabels);
   const pip = canPictureInPicture();
   const fullscreen = canFullscreen();
   if (!video || (!pip && !fullscreen)) return nothing;

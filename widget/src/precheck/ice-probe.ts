@@ -8,7 +8,7 @@
  * Nothing is sent to any peer.
  */
 
-import { formatLabel } from "../element/labels.ts";
+import { formatLabel } from "../element/words.ts";
 import { englishPrecheckLabels, type PrecheckWords } from "./precheck-labels.ts";
 
 export type IceServerKind = "stun" | "turn";
