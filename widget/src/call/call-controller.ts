@@ -178,7 +178,7 @@ export class CallController implements ReactiveController {
       await this.#parts.peer.applyRemoteOffer(offer);
     } catch (error) {
       if (callId === this.#callId) {
-        this.#peerFailure("The incoming call could not be set up.", error);
+        this.#peerFailure("problemIncoming", error);
       }
       return;
     }
@@ -207,7 +207,7 @@ export class CallController implements ReactiveController {
     try {
       await this.#parts.peer.answer();
     } catch (error) {
-      if (callId === this.#callId) this.#peerFailure("The call could not be answered.", error);
+      if (callId === this.#callId) this.#peerFailure("problemAnswer", error);
     }
   }
 
@@ -256,7 +256,7 @@ export class CallController implements ReactiveController {
     const peer = key ? takeResumeCall(key, RESUME_CALL_MAX_AGE) : null;
     if (!ok || !peer || isInCall(this.state)) return;
     this.#dial(peer, true).catch((error) => {
-      this.#report("peer", "The call could not be taken up again after the reload.", error);
+      this.#report("peer", this.#settings.words().problemResume, error);
     });
   }
 
@@ -309,9 +309,9 @@ export class CallController implements ReactiveController {
         // candidate pairs long before the connect timer runs out).
         this.#report(
           "peer",
-          this.connectedAt === null
-            ? "Could not connect to the other side."
-            : "The connection to the other side was lost.",
+          this.#settings.words()[
+            this.connectedAt === null ? "problemNoConnection" : "problemConnectionLost"
+          ],
           null,
         );
         this.#finish("fail", "failed", "local", "failed");
@@ -319,8 +319,8 @@ export class CallController implements ReactiveController {
     }
   }
 
-  onPeerError(message: string, cause: unknown): void {
-    this.#report("peer", message, cause);
+  onPeerError(problem: "problemOffer", cause: unknown): void {
+    this.#report("peer", this.#settings.words()[problem], cause);
   }
 
   onServiceError(error: ErrorMessage): void {
@@ -407,14 +407,15 @@ export class CallController implements ReactiveController {
       await this.#parts.peer.answer();
     } catch (error) {
       if (callId === this.#callId) {
-        this.#peerFailure("The call could not be taken up again.", error);
+        this.#peerFailure("problemRetake", error);
       }
     }
   }
 
   /** The peer did not come back within the grace. */
   #peerLost(): void {
-    this.#report("peer", `${this.peerName} left and did not come back.`, null);
+    const words = this.#settings.words();
+    this.#report("peer", formatLabel(words.problemPeerGone, { name: this.peerName ?? "" }), null);
     this.#finish("fail", "failed", "remote", null);
   }
 
@@ -449,7 +450,7 @@ export class CallController implements ReactiveController {
           this.#startConnectTimer();
         }
       } catch (error) {
-        if (callId === this.#callId) this.#peerFailure("The call could not be negotiated.", error);
+        if (callId === this.#callId) this.#peerFailure("problemNegotiation", error);
       }
       return;
     }
@@ -485,7 +486,7 @@ export class CallController implements ReactiveController {
     try {
       await this.#parts.peer.receiveDescription(answer);
     } catch (error) {
-      if (callId === this.#callId) this.#peerFailure("The answer could not be applied.", error);
+      if (callId === this.#callId) this.#peerFailure("problemAnswerApply", error);
     }
   }
 
@@ -547,8 +548,8 @@ export class CallController implements ReactiveController {
     this.#settings.dispatch(new P2pCallEndedEvent(this.peerName, reason, by, duration));
   }
 
-  #peerFailure(message: string, cause: unknown): void {
-    this.#report("peer", message, cause);
+  #peerFailure(problem: keyof CallSentences, cause: unknown): void {
+    this.#report("peer", this.#settings.words()[problem], cause);
     this.#finish("fail", "failed", "local", "failed");
   }
 
@@ -587,7 +588,7 @@ export class CallController implements ReactiveController {
     const callId = this.#callId;
     this.#connectTimer = setTimeout(() => {
       if (callId === this.#callId && this.state === CallState.Connecting) {
-        this.#report("peer", "Could not connect to the other side.", null);
+        this.#report("peer", this.#settings.words().problemNoConnection, null);
         this.#finish("fail", "failed", "local", "failed");
       }
     }, CONNECT_TIMEOUT);

@@ -61,4 +61,15 @@ export const englishCallLabels = {
   mediaInsecure: "Camera and microphone are only available on secure (https) pages.",
   mediaFailed: "The camera or microphone could not be opened.",
   mediaReceiveOnly: "{problem} Answering receive-only.",
+  // Connection problems (call-controller.ts), shown as the call's problem.
+  problemNoConnection: "Could not connect to the other side.",
+  problemConnectionLost: "The connection to the other side was lost.",
+  problemPeerGone: "{name} left and did not come back.",
+  problemResume: "The call could not be taken up again after the reload.",
+  problemRetake: "The call could not be taken up again.",
+  problemOffer: "Could not create a call offer.",
+  problemIncoming: "The incoming call could not be set up.",
+  problemAnswer: "The call could not be answered.",
+  problemNegotiation: "The call could not be negotiated.",
+  problemAnswerApply: "The answer could not be applied.",
 };
