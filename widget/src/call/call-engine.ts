@@ -2,9 +2,9 @@
  * The call engine: media, peer connection, call state machine, playback and
  * chat, with what the element shows of them (videos, status sentences,
  * incoming prompt, call controls, device pickers, chat panel) and the tools
- * row (pre-call check, debug report). A chunk of its own (bundle budget,
- * issue 7): the element renders its lobby without it, prefetches it after
- * its first render and awaits it before handling a call. It sees the element
+ * row (pre-call check, debug report). The element renders its lobby without
+ * it, prefetches it after its first render and awaits it before handling a
+ * call. It sees the element
  * through the port of element/engine.ts and is one of its reactive controllers.
  */
 import { adoptStyles, type CSSResult, html, nothing, type TemplateResult } from "lit";
@@ -279,7 +279,7 @@ export class CallEngine implements Engine {
     this.#clock.run(state === CallState.Connected || state === CallState.Reconnecting);
     // A call needs the camera the check is previewing.
     if (isInCall(state)) this.tools.closePrecheck();
-    // Quality, screen share and the video buttons (panels/in-call.ts). Not
+    // Quality, screen share and the video buttons (in-call/). Not
     // essential: a failed import leaves them out, a later update retries.
     if (state === CallState.Connected) void this.#inCall.load().catch(() => {});
   }

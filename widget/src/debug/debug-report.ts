@@ -195,7 +195,7 @@ export const styles = css`
 `;
 
 /**
- * The panel's words in English (labels.ts and call-labels.ts have the rest).
+ * The panel's words in English, under the language's table (element/words.ts).
  * The report itself stays in English: it is for whoever gives support.
  */
 export const englishDebugLabels = {

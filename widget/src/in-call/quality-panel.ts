@@ -7,7 +7,7 @@ import type { Words } from "../element/words.ts";
 import { formatLabel } from "../element/words.ts";
 import type { QualitySample } from "./quality-stats.ts";
 
-/** The indicator's and panel's words in English (labels.ts and call-labels.ts have the rest). */
+/** The indicator's and panel's words in English, under the language's table (element/words.ts). */
 export const englishQualityLabels = {
   quality: "Quality: {level}",
   qualityGood: "good",

@@ -13,7 +13,7 @@ import {
   togglePictureInPicture,
 } from "./remote-view.ts";
 
-/** The buttons' words in English (labels.ts and call-labels.ts have the rest). */
+/** The buttons' words in English, under the language's table (element/words.ts). */
 export const englishViewLabels = {
   pictureInPicture: "Picture in picture",
   fullscreen: "Full screen",
