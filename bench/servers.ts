@@ -27,8 +27,10 @@ export interface ServerProcess {
 }
 
 /**
- * Flags for our service. Rate limits and frame limits are raised out of the way so
- * the bench measures relay cost, not the limiter (names from signaling/config.ts).
+ * Flags for our service. Rate limits (messages and bytes) and the room-size cap are
+ * raised out of the way, still on, so the bench measures relay cost with the
+ * limiter's own cost in it but no refusals; the join storm puts everyone in one
+ * room (names from signaling/config.ts).
  */
 export const P2P_CALL_FLAGS = [
   "--port",
@@ -40,6 +42,12 @@ export const P2P_CALL_FLAGS = [
   "--rate-per-second",
   "1000000",
   "--rate-burst",
+  "1000000",
+  "--rate-bytes",
+  "1000000000",
+  "--rate-bytes-burst",
+  "1000000000",
+  "--max-room-members",
   "1000000",
 ];
 

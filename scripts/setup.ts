@@ -5,7 +5,8 @@
  * separate install step in the README.
  *
  *   deno task setup              npm packages only
- *   deno task setup --browsers   also Chromium, Firefox ESR, redis-server, coturn
+ *   deno task setup --browsers   also Chromium, Firefox ESR, WebKitGTK (+ Xvfb), redis-server,
+ *                                coturn
  */
 
 const root = new URL("..", import.meta.url).pathname;
@@ -16,6 +17,9 @@ const SYSTEM_PACKAGES: Record<string, string> = {
   "firefox-esr": "/usr/bin/firefox-esr",
   "redis-server": "/usr/bin/redis-server",
   coturn: "/usr/bin/turnserver",
+  // WebKit: WebKitGTK's MiniBrowser and its WebDriver, on an X display of its own.
+  "webkit2gtk-driver": "/usr/bin/WebKitWebDriver",
+  xvfb: "/usr/bin/Xvfb",
   // The fonts the screenshot baselines were taken with.
   "fonts-liberation": "/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf",
   "fonts-dejavu-core": "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",

@@ -8,7 +8,8 @@ import { fileURLToPath } from "node:url";
 import type { IceServer } from "./protocol.ts";
 import type { TurnConfig } from "./turn.ts";
 import { LOG_LEVELS, type LogLevel } from "./log.ts";
-import { describeNameProblem } from "./names.ts";
+import { describeNameProblem, normalizeName } from "./names.ts";
+import { parseFrameAncestors } from "./page_headers.ts";
 
 export interface Limits {
   /** Largest accepted frame, in UTF-8 bytes; bigger frames close the socket with 1009. */
@@ -22,6 +23,24 @@ export interface Limits {
   /** Messages a socket may send at once before the sustained rate applies. */
   rateBurst: number;
   /**
+   * Sustained frame text per second per socket, in UTF-16 code units (bytes
+   * for ASCII JSON); 0 turns the byte limit off. Like the message rate, the
+   * sender pays: excess frames are dropped with `rate-limited`, persistent
+   * excess closes the sender with 1008.
+   */
+  rateBytesPerSecond: number;
+  /** Frame text a socket may send at once before `rateBytesPerSecond` applies. */
+  rateBytesBurst: number;
+  /** Renames or moves (`username` after the first) per minute per socket; 0 = no limit. */
+  renamesPerMinute: number;
+  /** Members a room may have, held names included; more get `room-full`. 0 = no cap. */
+  maxRoomMembers: number;
+  /**
+   * UTF-8 bytes of frames one sender may have waiting for one held name
+   * (resume.ts); a sender's first waiting frame is always taken.
+   */
+  heldBytesPerSender: number;
+  /**
    * Bytes the service may hold for one socket that its client has not read
    * yet (`WebSocket.bufferedAmount`); a socket that falls further behind is
    * closed with 1013. 0 turns the limit off.
@@ -29,9 +48,20 @@ export interface Limits {
   maxBufferedBytes: number;
 }
 
+/** Where `/metrics` is served: a listener of its own, apart from the public port. */
+export interface MetricsListener {
+  port: number;
+  hostname: string;
+}
+
 export interface Config {
   port: number;
   hostname: string;
+  /**
+   * The metrics listener (metrics.ts); `null` serves no metrics. Off by
+   * default, and on loopback unless `--metrics-host` says otherwise.
+   */
+  metrics: MetricsListener | null;
   /** Room for sockets that name none (neither in `username` nor `?room=`). */
   defaultRoom: string;
   limits: Limits;
@@ -69,6 +99,11 @@ export interface Config {
   distDir: string;
   /** Where the demo pages live. */
   demoDir: string;
+  /**
+   * Who may frame the demo pages: a CSP `frame-ancestors` source list;
+   * `'none'` (the default) lets no site frame them.
+   */
+  frameAncestors: string;
   logLevel: LogLevel;
 }
 
@@ -82,6 +117,7 @@ type Env = Record<string, string | undefined>;
 /** Options that only make sense together, gathered until every flag is read. */
 interface Pending {
   turn: Partial<TurnConfig>;
+  metrics: Partial<MetricsListener>;
 }
 
 interface Option {
@@ -94,6 +130,7 @@ interface Option {
 
 const MIN_TOKEN_SECRET_LENGTH = 16;
 const DEFAULT_TURN_TTL_SECONDS = 3600;
+const DEFAULT_METRICS_HOST = "127.0.0.1";
 
 function repoPath(relative: string): string {
   return fileURLToPath(new URL(`../${relative}`, import.meta.url));
@@ -104,6 +141,7 @@ export function defaultConfig(): Config {
   return {
     port: 8000,
     hostname: "0.0.0.0",
+    metrics: null,
     defaultRoom: "lobby",
     limits: {
       maxFrameBytes: 64 * 1024,
@@ -111,6 +149,11 @@ export function defaultConfig(): Config {
       maxRoomLength: 64,
       ratePerSecond: 50,
       rateBurst: 200,
+      rateBytesPerSecond: 64 * 1024,
+      rateBytesBurst: 256 * 1024,
+      renamesPerMinute: 10,
+      maxRoomMembers: 100,
+      heldBytesPerSender: 128 * 1024,
       maxBufferedBytes: 1024 * 1024,
     },
     idleTimeoutSeconds: 30,
@@ -124,6 +167,7 @@ export function defaultConfig(): Config {
     instanceTtlSeconds: 10,
     distDir: repoPath("dist"),
     demoDir: repoPath("demo"),
+    frameAncestors: "'none'",
     logLevel: "info",
   };
 }
@@ -215,6 +259,25 @@ function redisUrl(raw: string, source: string): string {
   return text;
 }
 
+/** Resolves `--metrics-port` and `--metrics-host` into `config.metrics`. */
+function resolveMetrics(config: Config, draft: Partial<MetricsListener>): void {
+  const { port, hostname = DEFAULT_METRICS_HOST } = draft;
+  if (port === undefined) {
+    if (draft.hostname === undefined) return;
+    throw new ConfigError(
+      "--metrics-host (P2P_METRICS_HOST) is set but --metrics-port (P2P_METRICS_PORT) is not: " +
+        "metrics are served only on a port of their own",
+    );
+  }
+  if (port !== 0 && port === config.port) {
+    throw new ConfigError(
+      `--metrics-port (P2P_METRICS_PORT) must differ from --port (${port}): ` +
+        "metrics are kept off the public port",
+    );
+  }
+  config.metrics = { port, hostname };
+}
+
 function turnUrls(raw: string, source: string): string[] {
   const urls = commaList(raw);
   if (urls.length === 0) throw new ConfigError(`${source} must list at least one turn: URL`);
@@ -265,6 +328,18 @@ const OPTIONS: Option[] = [
     apply: (c, raw, source) => c.hostname = nonEmpty(raw, source),
   },
   {
+    flag: "metrics-port",
+    env: ["P2P_METRICS_PORT"],
+    help: "serve /metrics (Prometheus) on this port, apart from --port (default: off)",
+    apply: (_c, raw, source, p) => p.metrics.port = integer(raw, source, 0, 65535),
+  },
+  {
+    flag: "metrics-host",
+    env: ["P2P_METRICS_HOST"],
+    help: `interface for --metrics-port (default ${DEFAULT_METRICS_HOST})`,
+    apply: (_c, raw, source, p) => p.metrics.hostname = nonEmpty(raw, source),
+  },
+  {
     flag: "room",
     env: ["P2P_ROOM"],
     help: "room for sockets that name none (default lobby)",
@@ -299,6 +374,36 @@ const OPTIONS: Option[] = [
     env: ["P2P_RATE_BURST"],
     help: "messages a socket may send in a burst (default 200)",
     apply: (c, raw, source) => c.limits.rateBurst = integer(raw, source, 1),
+  },
+  {
+    flag: "rate-bytes",
+    env: ["P2P_RATE_BYTES"],
+    help: "sustained frame characters per second per socket, 0 = unlimited (default 65536)",
+    apply: (c, raw, source) => c.limits.rateBytesPerSecond = integer(raw, source, 0),
+  },
+  {
+    flag: "rate-bytes-burst",
+    env: ["P2P_RATE_BYTES_BURST"],
+    help: "frame characters a socket may send in a burst (default 262144)",
+    apply: (c, raw, source) => c.limits.rateBytesBurst = integer(raw, source, 1),
+  },
+  {
+    flag: "renames-per-minute",
+    env: ["P2P_RENAMES_PER_MINUTE"],
+    help: "renames or room moves per minute per socket, 0 = unlimited (default 10)",
+    apply: (c, raw, source) => c.limits.renamesPerMinute = integer(raw, source, 0),
+  },
+  {
+    flag: "max-room-members",
+    env: ["P2P_MAX_ROOM_MEMBERS"],
+    help: "members a room may have, 0 = no cap (default 100)",
+    apply: (c, raw, source) => c.limits.maxRoomMembers = integer(raw, source, 0),
+  },
+  {
+    flag: "held-sender-bytes",
+    env: ["P2P_HELD_SENDER_BYTES"],
+    help: "bytes one sender may queue for a name held for a resume (default 131072)",
+    apply: (c, raw, source) => c.limits.heldBytesPerSender = integer(raw, source, 1),
   },
   {
     flag: "max-buffered-bytes",
@@ -392,6 +497,21 @@ const OPTIONS: Option[] = [
     apply: (c, raw, source) => c.demoDir = nonEmpty(raw, source),
   },
   {
+    flag: "frame-ancestors",
+    env: ["P2P_FRAME_ANCESTORS"],
+    help: "sites that may frame the demo pages, a CSP source list (default 'none')",
+    apply: (c, raw, source) => {
+      const list = parseFrameAncestors(raw);
+      if (list === null) {
+        throw new ConfigError(
+          `${source} must be 'none' or a space-separated list of 'self', schemes and ` +
+            `hosts like https://cms.example.com, got "${raw}"`,
+        );
+      }
+      c.frameAncestors = list;
+    },
+  },
+  {
     flag: "log-level",
     env: ["P2P_LOG_LEVEL"],
     help: `one of ${LOG_LEVELS.join(", ")} (default info)`,
@@ -426,7 +546,7 @@ export function usage(): string {
  */
 export function parseConfig(args: readonly string[], env: Env): Config {
   const config = defaultConfig();
-  const pending: Pending = { turn: {} };
+  const pending: Pending = { turn: {}, metrics: {} };
 
   for (const option of OPTIONS) {
     const name = option.env.find((key) => env[key] !== undefined && env[key] !== "");
@@ -449,6 +569,7 @@ export function parseConfig(args: readonly string[], env: Env): Config {
   }
 
   resolveTurn(config, pending.turn);
+  resolveMetrics(config, pending.metrics);
   const { maxBufferedBytes, maxFrameBytes } = config.limits;
   if (maxBufferedBytes > 0 && maxBufferedBytes < 2 * maxFrameBytes) {
     // A burst of relays is counted before any of it is written: with less
@@ -458,6 +579,16 @@ export function parseConfig(args: readonly string[], env: Env): Config {
         `--max-frame-bytes (${2 * maxFrameBytes}), got ${maxBufferedBytes}`,
     );
   }
+  const { rateBytesPerSecond, rateBytesBurst } = config.limits;
+  if (rateBytesPerSecond > 0 && rateBytesBurst < maxFrameBytes) {
+    // A frame costs its length at once: a smaller burst could never admit the largest one.
+    throw new ConfigError(
+      `--rate-bytes-burst (P2P_RATE_BYTES_BURST) must be at least --max-frame-bytes ` +
+        `(${maxFrameBytes}), got ${rateBytesBurst}`,
+    );
+  }
+  // Spelled like the rooms clients ask for (NFC, trimmed), so asking for it by name finds it.
+  config.defaultRoom = normalizeName(config.defaultRoom);
   const roomProblem = describeNameProblem(config.defaultRoom, config.limits.maxRoomLength);
   if (roomProblem) throw new ConfigError(`the default room (--room, P2P_ROOM) ${roomProblem}`);
   return config;

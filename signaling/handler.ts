@@ -1,6 +1,7 @@
 /**
  * `createHandler(config)`: the whole service as one `(request) => Response`
- * function: the `/ws` signaling endpoint, `/healthz` and the static files.
+ * function: the `/ws` signaling endpoint, `/healthz` and the static files;
+ * its `metrics` is the handler of the metrics listener main.ts opens.
  * It never reads the process (flags, env, signals) and never listens itself;
  * `main.ts` does that, and tests call the handler directly.
  */
@@ -8,6 +9,7 @@ import type { Config } from "./config.ts";
 import type { Hub } from "./hub.ts";
 import { Logger } from "./log.ts";
 import { InMemoryHub } from "./memory_hub.ts";
+import { createMetricsHandler, readGauges, ServiceMetrics } from "./metrics.ts";
 import {
   CLOSE_GOING_AWAY,
   CLOSE_POLICY_VIOLATION,
@@ -16,6 +18,8 @@ import {
   PROTOCOL_VERSION,
   SUBPROTOCOL,
 } from "./protocol.ts";
+import { demoPageHeaders } from "./page_headers.ts";
+import { requestUrl } from "./request_url.ts";
 import { Session } from "./session.ts";
 import { pathSegments, StaticDir } from "./static.ts";
 import { verifyToken } from "./token.ts";
@@ -49,6 +53,8 @@ export interface SignalingHandler {
   /** Closes every socket with 1001 and waits (briefly) for them to finish closing. */
   shutdown(): Promise<void>;
   stats(): ServiceStats;
+  /** `GET /metrics` (metrics.ts), for a listener of its own, never this handler's. */
+  metrics(request: Request): Promise<Response>;
 }
 
 /** Upper bound on waiting for clients to acknowledge the 1001 close at shutdown. */
@@ -82,12 +88,17 @@ export function createHandler(config: Config, options: HandlerOptions = {}): Sig
     new InMemoryHub({
       userlistDelayMs: config.userlistDelayMs,
       maxNameLength: config.limits.maxNameLength,
+      maxRoomMembers: config.limits.maxRoomMembers,
     });
   const iceServers: IceServerSource = options.iceServers ?? defaultIceServers(config);
   // The bundle keeps one name across builds, so browsers must revalidate it
   // (cheap with ETags) rather than run a stale copy after a deploy.
   const dist = new StaticDir(config.distDir, { cacheControl: "no-cache", cors: true });
-  const demo = new StaticDir(config.demoDir, { cacheControl: "no-cache", cors: false });
+  const demo = new StaticDir(config.demoDir, {
+    cacheControl: "no-cache",
+    cors: false,
+    headers: demoPageHeaders(config.frameAncestors),
+  });
 
   /** Every open socket (sessions and refused ones) → resolves when it has closed. */
   const sockets = new Map<WebSocket, Promise<void>>();
@@ -96,16 +107,19 @@ export function createHandler(config: Config, options: HandlerOptions = {}): Sig
   const byToken = new Map<string, Session>();
   let nextSocketId = 1;
   let shuttingDown = false;
+  const metrics = new ServiceMetrics();
 
   /** `onClose` may return a promise (the session leaving its room); `closed` waits for it. */
   function track(socket: WebSocket, onClose: (event: CloseEvent) => void | Promise<void>): void {
     const closed = new Promise<void>((resolve) => {
       socket.onclose = (event) => {
-        sockets.delete(socket);
+        // Deno's WebSocket fires close twice for some sockets (heartbeat drops, kicks).
+        if (!sockets.delete(socket)) return;
         Promise.resolve()
           .then(() => onClose(event))
           .catch((error) => log.error("close handling failed", { error: String(error) }))
           .finally(resolve);
+        metrics.closed(event.code);
       };
     });
     // Errors are followed by a close event, which does the cleanup.
@@ -161,13 +175,23 @@ export function createHandler(config: Config, options: HandlerOptions = {}): Sig
           message: "A valid, unexpired ?token= is required to connect.",
         };
         socket.send(JSON.stringify(error));
+        metrics.error(error.code);
         socket.close(CLOSE_POLICY_VIOLATION, "unauthorized");
       };
       return response;
     }
 
     const queryRoom = url.searchParams.get("room") || undefined;
-    const session = new Session({ id, socket, hub, config, logger: log, queryRoom, byToken });
+    const session = new Session({
+      id,
+      socket,
+      hub,
+      config,
+      logger: log,
+      metrics,
+      queryRoom,
+      byToken,
+    });
     sessionCount++;
     // Counted until the session has left its room (or handed its name to a
     // hold), so /healthz never shows a socket gone whose name is not settled.
@@ -208,7 +232,8 @@ export function createHandler(config: Config, options: HandlerOptions = {}): Sig
   }
 
   async function handle(request: Request): Promise<Response> {
-    const url = new URL(request.url);
+    const url = requestUrl(request);
+    if (!url) return text(400, "Bad Host header.");
     try {
       if (url.pathname === "/ws") return await upgrade(request, url);
       if (url.pathname === "/healthz") {
@@ -252,5 +277,9 @@ export function createHandler(config: Config, options: HandlerOptions = {}): Sig
     await hub.close();
   }
 
-  return Object.assign(handle, { shutdown, stats });
+  const serveMetrics = createMetricsHandler(async () =>
+    metrics.render(await readGauges(hub, sockets.size))
+  );
+
+  return Object.assign(handle, { shutdown, stats, metrics: serveMetrics });
 }

@@ -49,6 +49,8 @@ export interface HubStats {
   rooms: number;
   /** Registered members on this instance. */
   members: number;
+  /** Names of dropped sockets held for a resume (resume.ts) on this instance. */
+  held?: number;
   /** For a shared hub: this instance's id among the others. */
   instance?: string;
   /** For a shared hub: whether its presence store is reachable right now. */
@@ -59,8 +61,12 @@ export interface Hub {
   /**
    * Registers `member` in `room` under `wantedName`, or under a made-unique
    * variant (alice2, alice3, …) if another member has it; resolves with the
-   * name given. Registering again renames or moves the member and frees its
-   * old name. Every room whose membership changed gets a (coalesced) `userlist`.
+   * name given. A name is taken when a member has it or one that looks like
+   * it (the same confusable skeleton, names.ts); the lowest free suffix is
+   * given. Registering again renames or moves the member and frees its old
+   * name. Every room whose membership changed gets a (coalesced) `userlist`.
+   * Rejects with RoomFullError, changing nothing, when the member would join
+   * a room that has its cap of members.
    */
   register(member: Member, room: string, wantedName: string): Promise<string>;
   /** Removes the member from its room, if it is registered. */
@@ -101,6 +107,8 @@ export interface Hub {
   /** Sends `frame` to every member of the registered `sender`'s room, sender included. */
   broadcast(sender: Member, frame: string): Promise<void>;
   stats(): HubStats;
+  /** For a shared hub: seconds one round trip to its presence store takes now. */
+  ping?(): Promise<number>;
   /**
    * Cancels pending work and gives up this instance's presence; the hub is
    * unusable afterwards.
@@ -123,4 +131,15 @@ export class HubUnavailableError extends Error {
  */
 export class HubConnectError extends Error {
   override name = "HubConnectError";
+}
+
+/**
+ * The room already has `--max-room-members` members: the registration is
+ * refused (`room-full`) and the socket stays where it was.
+ */
+export class RoomFullError extends Error {
+  override name = "RoomFullError";
+  constructor(readonly room: string, readonly cap: number) {
+    super(`room "${room}" is full (${cap} members)`);
+  }
 }

@@ -7,7 +7,8 @@
  * Prints one JSON line with `"msg":"listening"` and the numeric `"port"` once
  * the socket is bound (tools that start the service with `--port 0` parse it).
  * With `--redis-url`, it first connects to Redis and exits 1 with a readable
- * message if Redis cannot be reached.
+ * message if Redis cannot be reached. With `--metrics-port`, `/metrics` is
+ * served on a second listener (loopback by default), never on `--port`.
  */
 import { type Config, ConfigError, parseConfig, usage } from "./config.ts";
 import { createHandler, type HandlerOptions } from "./handler.ts";
@@ -17,6 +18,8 @@ import { formatLogLine, Logger } from "./log.ts";
 export interface RunningServer {
   port: number;
   hostname: string;
+  /** The metrics listener's port; undefined without `--metrics-port`. */
+  metricsPort: number | undefined;
   /** This instance's id among the others sharing Redis; undefined without Redis. */
   instance: string | undefined;
   /** Closes every socket with 1001, then stops listening. */
@@ -35,6 +38,7 @@ async function sharedHub(config: Config, logger: Logger): Promise<Hub | undefine
     url: config.redisUrl,
     userlistDelayMs: config.userlistDelayMs,
     maxNameLength: config.limits.maxNameLength,
+    maxRoomMembers: config.limits.maxRoomMembers,
     instanceTtlMs: config.instanceTtlSeconds * 1000,
     logger,
   });
@@ -67,16 +71,32 @@ export async function startServer(
     throw error;
   }
   let stopping: Promise<void> | undefined;
-  return {
+  let metricsServer: Deno.HttpServer<Deno.NetAddr> | undefined;
+  const running: RunningServer = {
     port: server.addr.port,
     hostname: server.addr.hostname,
+    get metricsPort() {
+      return metricsServer?.addr.port;
+    },
     instance: handler.stats().instance,
     shutdown: () =>
       stopping ??= (async () => {
+        await metricsServer?.shutdown();
         await handler.shutdown();
         await server.shutdown();
       })(),
   };
+  if (config.metrics) {
+    try {
+      const { hostname, port } = config.metrics;
+      const onListen = () => {};
+      metricsServer = Deno.serve({ hostname, port, onListen }, handler.metrics);
+    } catch (error) {
+      await running.shutdown();
+      throw error;
+    }
+  }
+  return running;
 }
 
 async function main(): Promise<void> {
@@ -107,6 +127,9 @@ async function main(): Promise<void> {
     hostname: server.hostname,
     port: server.port,
     url: `http://${server.hostname}:${server.port}/`,
+    metrics: config.metrics
+      ? `http://${config.metrics.hostname}:${server.metricsPort}/metrics`
+      : undefined,
     instance: server.instance,
   }));
 

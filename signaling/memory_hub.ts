@@ -2,8 +2,8 @@
  * The single-instance Hub: rooms → name → member in Maps, so every lookup is
  * O(1) and a join storm never scans a room.
  */
-import type { Hub, HubStats, Member, PeerRef } from "./hub.ts";
-import { withSuffix } from "./names.ts";
+import { type Hub, type HubStats, type Member, type PeerRef, RoomFullError } from "./hub.ts";
+import { lowestFreeName, nameSkeleton } from "./names.ts";
 import { HeldMember, type HoldRequest, type ResumeResult } from "./resume.ts";
 
 /** Where a member is registered. */
@@ -25,11 +25,8 @@ interface Room {
   readonly name: string;
   /** Insertion order is join order, which is the order of `userlist`. */
   readonly members: Map<string, Member>;
-  /**
-   * Next suffix to try per wanted name, so the 1,000th "guest" costs one
-   * probe rather than 999.
-   */
-  readonly nextSuffix: Map<string, number>;
+  /** Confusable skeleton → the member's name that has it (see names.ts). */
+  readonly skeletons: Map<string, string>;
   userlistTimer: ReturnType<typeof setTimeout> | undefined;
 }
 
@@ -41,6 +38,8 @@ export interface InMemoryHubOptions {
    */
   userlistDelayMs: number;
   maxNameLength: number;
+  /** Members a room may have (held names included); 0 or undefined: no cap. */
+  maxRoomMembers?: number;
 }
 
 export class InMemoryHub implements Hub {
@@ -57,7 +56,11 @@ export class InMemoryHub implements Hub {
   }
 
   register(member: Member, roomName: string, wantedName: string): Promise<string> {
-    return Promise.resolve(this.registerNow(member, roomName, wantedName));
+    try {
+      return Promise.resolve(this.registerNow(member, roomName, wantedName));
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   unregister(member: Member): Promise<void> {
@@ -147,7 +150,7 @@ export class InMemoryHub implements Hub {
     // Not #registrations.size: a resumed member is there under every socket id it had.
     let members = 0;
     for (const room of this.#rooms.values()) members += room.members.size;
-    return { rooms: this.#rooms.size, members };
+    return { rooms: this.#rooms.size, members, held: this.#held.size };
   }
 
   close(): Promise<void> {
@@ -164,11 +167,17 @@ export class InMemoryHub implements Hub {
   registerNow(member: Member, roomName: string, wantedName: string): string {
     const current = this.#registrations.get(member.id);
     if (current && current.room === roomName && current.name === wantedName) return wantedName;
+    const cap = this.#options.maxRoomMembers ?? 0;
+    const joining = this.#rooms.get(roomName);
+    if (cap > 0 && current?.room !== roomName && (joining?.members.size ?? 0) >= cap) {
+      throw new RoomFullError(roomName, cap);
+    }
     if (current) this.#remove(current);
 
     const room = this.#room(roomName);
     const name = this.#uniqueName(room, wantedName);
     room.members.set(name, member);
+    room.skeletons.set(nameSkeleton(name), name);
     // A rename keeps the ids a resumed socket answers to.
     const registration: Registration = {
       member,
@@ -195,19 +204,19 @@ export class InMemoryHub implements Hub {
   #room(name: string): Room {
     let room = this.#rooms.get(name);
     if (!room) {
-      room = { name, members: new Map(), nextSuffix: new Map(), userlistTimer: undefined };
+      room = { name, members: new Map(), skeletons: new Map(), userlistTimer: undefined };
       this.#rooms.set(name, room);
     }
     return room;
   }
 
+  /** `wanted`, or its lowest free suffix: taken means the name, or one that looks like it. */
   #uniqueName(room: Room, wanted: string): string {
-    if (!room.members.has(wanted)) return wanted;
-    let suffix = room.nextSuffix.get(wanted) ?? 2;
-    let name = withSuffix(wanted, suffix, this.#options.maxNameLength);
-    while (room.members.has(name)) name = withSuffix(wanted, ++suffix, this.#options.maxNameLength);
-    room.nextSuffix.set(wanted, suffix + 1);
-    return name;
+    return lowestFreeName(
+      wanted,
+      this.#options.maxNameLength,
+      (name) => room.members.has(name) || room.skeletons.has(nameSkeleton(name)),
+    );
   }
 
   #remove(registration: Registration): void {
@@ -215,6 +224,8 @@ export class InMemoryHub implements Hub {
     const room = this.#rooms.get(registration.room);
     if (!room) return;
     room.members.delete(registration.name);
+    const skeleton = nameSkeleton(registration.name);
+    if (room.skeletons.get(skeleton) === registration.name) room.skeletons.delete(skeleton);
     if (room.members.size === 0) {
       // Nobody is left to tell, so drop the room and its pending userlist.
       clearTimeout(room.userlistTimer);

@@ -5,7 +5,7 @@
  * (registered? does the target exist?) is left to the session.
  */
 import { type ErrorCode, SERVICE_ONLY_TYPES } from "./protocol.ts";
-import { describeNameProblem } from "./names.ts";
+import { describeNameProblem, normalizeName } from "./names.ts";
 
 /** A frame as parsed JSON; relayed frames are forwarded with only `name` replaced. */
 export type Frame = Record<string, unknown> & { type: string };
@@ -16,7 +16,15 @@ export type ClientIntent =
    * default room. `resume`: a previous socket's resume token, `""` for none
    * (either way the client can resume), undefined if the client never does.
    */
-  | { kind: "register"; name: string; room: string | undefined; resume: string | undefined }
+  | {
+    kind: "register";
+    /** Normalized (names.ts). */
+    name: string;
+    /** As the client sent it. */
+    sentName: string;
+    room: string | undefined;
+    resume: string | undefined;
+  }
   /** Any frame with a string `target`. */
   | { kind: "relay"; type: string; target: string; frame: Frame }
   /** `message` without a target: a chat line for the whole room. */
@@ -87,15 +95,22 @@ function parseUsername(
   frame: Record<string, unknown>,
   limits: NameLimits,
 ): ClientIntent | ProtocolError {
-  const nameProblem = describeNameProblem(frame.name, limits.maxNameLength);
+  const name = normalizeName(frame.name);
+  const nameProblem = describeNameProblem(name, limits.maxNameLength);
   if (nameProblem) return protocolError("invalid-name", `The user name ${nameProblem}.`);
   let room: string | undefined;
   if (frame.room !== undefined && frame.room !== null) {
-    const roomProblem = describeNameProblem(frame.room, limits.maxRoomLength);
+    room = normalizeName(frame.room) as string;
+    const roomProblem = describeNameProblem(room, limits.maxRoomLength);
     if (roomProblem) return protocolError("invalid-name", `The room name ${roomProblem}.`);
-    room = frame.room as string;
   }
   // Anything but a string is ignored: the registration must not fail over it.
   const resume = typeof frame.resume === "string" ? frame.resume : undefined;
-  return { kind: "register", name: frame.name as string, room, resume };
+  return {
+    kind: "register",
+    name: name as string,
+    sentName: frame.name as string,
+    room,
+    resume,
+  };
 }

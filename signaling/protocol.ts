@@ -32,6 +32,7 @@ export const ERROR_CODES = [
   "rate-limited",
   "unauthorized",
   "reserved-type",
+  "room-full",
 ] as const;
 export type ErrorCode = typeof ERROR_CODES[number];
 

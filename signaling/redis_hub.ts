@@ -22,9 +22,16 @@
  *   any instance resume it. On this instance the name just changes sockets;
  *   on another, TAKEOVER moves it there and this instance hands over its queue.
  */
-import { type Hub, type HubStats, HubUnavailableError, type Member, type PeerRef } from "./hub.ts";
+import {
+  type Hub,
+  type HubStats,
+  HubUnavailableError,
+  type Member,
+  type PeerRef,
+  RoomFullError,
+} from "./hub.ts";
 import type { Logger } from "./log.ts";
-import { withSuffix } from "./names.ts";
+import { nameSkeleton, withSuffix } from "./names.ts";
 import { connectRedis, type RedisConnections } from "./redis_client.ts";
 import {
   addressOfValue,
@@ -51,6 +58,7 @@ import {
   roomOfChannel,
   SEQUENCE_KEY,
   sequenceOfValue,
+  skeletonsKey,
   socketAddress,
 } from "./redis_keys.ts";
 import { InstanceLiveness } from "./redis_liveness.ts";
@@ -65,6 +73,8 @@ export interface RedisHubOptions {
   /** How long a room gathers membership changes before one `userlist` per member. */
   userlistDelayMs: number;
   maxNameLength: number;
+  /** Members a room may have across every instance (held names included); 0 or undefined: no cap. */
+  maxRoomMembers?: number;
   /** Liveness TTL: a dead instance's members are purged within 4/3 of it. */
   instanceTtlMs: number;
   logger: Logger;
@@ -93,8 +103,6 @@ interface LocalRoom {
   readonly members: Map<string, Member>;
   /** Registrations into this room that have not finished. */
   pending: number;
-  /** Next suffix to try per wanted name (see InMemoryHub). */
-  readonly nextSuffix: Map<string, number>;
   userlistTimer: ReturnType<typeof setTimeout> | undefined;
 }
 
@@ -388,9 +396,16 @@ export class RedisHub implements Hub {
     return {
       rooms,
       members: new Set(this.#members.values()).size,
+      held: this.#held.size,
       instance: this.instanceId,
       connected: this.#redis.ready,
     };
+  }
+
+  async ping(): Promise<number> {
+    const start = performance.now();
+    await this.#redis.commands.ping();
+    return (performance.now() - start) / 1000;
   }
 
   /** Gives up this instance's members in Redis (others see them leave), then disconnects. */
@@ -422,7 +437,8 @@ export class RedisHub implements Hub {
     current: LocalMember | undefined,
   ): Promise<{ name: string; value: string }> {
     const max = this.#options.maxNameLength;
-    let suffix = room.nextSuffix.get(wanted) ?? 2;
+    // The lowest free suffix: candidates from 2 up, a batch per round trip.
+    let suffix = 2;
     /** The suffix of each candidate; 0 for the wanted name itself. */
     let suffixes = [0];
     while (true) {
@@ -436,6 +452,8 @@ export class RedisHub implements Hub {
             instanceMembersKey(this.instanceId),
             SEQUENCE_KEY,
             roomKey(current?.room ?? room.name),
+            skeletonsKey(room.name),
+            skeletonsKey(current?.room ?? room.name),
           ],
           [
             socketAddress(this.instanceId, member.id),
@@ -444,14 +462,15 @@ export class RedisHub implements Hub {
             room.name,
             roomChannel(room.name),
             roomChannel(current?.room ?? room.name),
-            ...candidates,
+            String(this.#options.maxRoomMembers ?? 0),
+            current ? nameSkeleton(current.name) : "",
+            ...candidates.flatMap((name) => [name, nameSkeleton(name)]),
           ],
         )
       );
+      if (claimed === "full") throw new RoomFullError(room.name, this.#options.maxRoomMembers!);
       if (Array.isArray(claimed)) {
         const [name, value] = claimed as [string, string];
-        const taken = suffixes[candidates.indexOf(name)];
-        if (taken > 0) room.nextSuffix.set(wanted, taken + 1);
         return { name, value };
       }
       suffixes = [];
@@ -465,7 +484,6 @@ export class RedisHub implements Hub {
         name,
         members: new Map(),
         pending: 0,
-        nextSuffix: new Map(),
         userlistTimer: undefined,
       };
       this.#rooms.set(name, room);
@@ -481,8 +499,17 @@ export class RedisHub implements Hub {
     await this.#membership(() =>
       RELEASE.run(
         this.#redis.commands,
-        [roomKey(registration.room), instanceMembersKey(this.instanceId)],
-        [registration.name, registration.value, roomChannel(registration.room)],
+        [
+          roomKey(registration.room),
+          instanceMembersKey(this.instanceId),
+          skeletonsKey(registration.room),
+        ],
+        [
+          registration.name,
+          registration.value,
+          roomChannel(registration.room),
+          nameSkeleton(registration.name),
+        ],
       )
     );
   }
@@ -496,8 +523,17 @@ export class RedisHub implements Hub {
       freed = await this.#membership(() =>
         RELEASE.run(
           this.#redis.commands,
-          [roomKey(registration.room), instanceMembersKey(this.instanceId)],
-          [registration.name, registration.value, roomChannel(registration.room)],
+          [
+            roomKey(registration.room),
+            instanceMembersKey(this.instanceId),
+            skeletonsKey(registration.room),
+          ],
+          [
+            registration.name,
+            registration.value,
+            roomChannel(registration.room),
+            nameSkeleton(registration.name),
+          ],
         )
       ).then(Number) === 1;
     } catch (error) {
@@ -684,7 +720,7 @@ export class RedisHub implements Hub {
     try {
       return await operation();
     } catch (error) {
-      if (error instanceof HubUnavailableError) throw error;
+      if (error instanceof HubUnavailableError || error instanceof RoomFullError) throw error;
       throw new HubUnavailableError(`redis: ${(error as Error)?.message ?? error}`);
     }
   }
@@ -734,7 +770,7 @@ export class RedisHub implements Hub {
         PREFIX,
         this.instanceId,
         String(this.#options.instanceTtlMs),
-        ...held.flatMap(({ value, name, room }) => [value, name, room]),
+        ...held.flatMap(({ value, name, room }) => [value, name, room, nameSkeleton(name)]),
       ],
     ) as string[];
     const lostValues = new Set(lost);

@@ -35,6 +35,14 @@ export function roomKey(room: string): string {
 
 export const roomChannel = roomKey;
 
+/**
+ * A room's confusable skeletons (names.ts) → the name that has each; its
+ * own namespace, so no room name can collide with it.
+ */
+export function skeletonsKey(room: string): string {
+  return `${PREFIX}skeletons:${room}`;
+}
+
 /** The room a room channel belongs to. */
 export function roomOfChannel(channel: string): string {
   return channel.slice(`${PREFIX}room:`.length);

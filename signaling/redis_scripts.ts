@@ -43,31 +43,49 @@ end
 /**
  * Claims the first free name among the candidates for a socket, releasing its
  * previous registration in the same step.
- *   KEYS: new room hash, instance members hash, sequence, old room hash (or the new one)
+ *   KEYS: new room hash, instance members hash, sequence, old room hash (or the new one),
+ *         new room skeletons hash, old room skeletons hash (or the new one)
  *   ARGV: address, old value or '', old name or '', new room, new room channel,
- *         old room channel, candidate names…
- *   → {name, value}, or nil when every candidate is taken (nothing changed).
+ *         old room channel, room-size cap (0 = none), old name's skeleton or '',
+ *         then (candidate name, its skeleton) pairs…
+ *   → {name, value}; 'full' when the socket would join a room that has its cap
+ *     of members; nil when every candidate is taken (nothing changed either way).
  * A candidate held by the socket's own old value counts as free (alice2 asking
- * for alice keeps alice2).
+ * for alice keeps alice2). A candidate is taken when another name in the room
+ * has its skeleton; a skeleton entry whose name has left counts for nothing.
  */
 export const CLAIM = new Script(`
 local old_value, old_name = ARGV[2], ARGV[3]
-for i = 7, #ARGV do
-  local name = ARGV[i]
+local cap = tonumber(ARGV[7])
+if cap > 0 and (old_value == '' or KEYS[4] ~= KEYS[1]) and redis.call('HLEN', KEYS[1]) >= cap then
+  return 'full'
+end
+for i = 9, #ARGV, 2 do
+  local name, skeleton = ARGV[i], ARGV[i + 1]
   local holder = redis.call('HGET', KEYS[1], name)
   if old_value ~= '' and holder == old_value then
     return {name, old_value}
   end
-  if not holder then
+  local free = not holder
+  if free then
+    local lookalike = redis.call('HGET', KEYS[5], skeleton)
+    if lookalike and lookalike ~= name then
+      local other = redis.call('HGET', KEYS[1], lookalike)
+      if other and other ~= old_value then free = false end
+    end
+  end
+  if free then
     if old_value ~= '' then
       if redis.call('HGET', KEYS[4], old_name) == old_value then
         redis.call('HDEL', KEYS[4], old_name)
+        if redis.call('HGET', KEYS[6], ARGV[8]) == old_name then redis.call('HDEL', KEYS[6], ARGV[8]) end
         if ARGV[6] ~= ARGV[5] then redis.call('PUBLISH', ARGV[6], 'm') end
       end
       redis.call('HDEL', KEYS[2], old_value)
     end
     local value = ARGV[1] .. ':' .. redis.call('INCR', KEYS[3])
     redis.call('HSET', KEYS[1], name, value)
+    redis.call('HSET', KEYS[5], skeleton, name)
     redis.call('HSET', KEYS[2], value, name .. '\\n' .. ARGV[4])
     redis.call('PUBLISH', ARGV[5], 'm')
     return {name, value}
@@ -78,8 +96,8 @@ return false
 
 /**
  * Frees a socket's name, if the socket still holds it.
- *   KEYS: room hash, instance members hash
- *   ARGV: name, value, room channel
+ *   KEYS: room hash, instance members hash, room skeletons hash
+ *   ARGV: name, value, room channel, the name's skeleton
  *   → 1 if it freed the name, 0 if someone else holds it now (e.g. a resume
  *     on another instance took it over).
  */
@@ -87,6 +105,8 @@ export const RELEASE = new Script(`
 redis.call('HDEL', KEYS[2], ARGV[2])
 if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then
   redis.call('HDEL', KEYS[1], ARGV[1])
+  if redis.call('HGET', KEYS[3], ARGV[4]) == ARGV[1] then redis.call('HDEL', KEYS[3], ARGV[4]) end
+  if redis.call('EXISTS', KEYS[1]) == 0 then redis.call('DEL', KEYS[3]) end
   redis.call('PUBLISH', ARGV[3], 'm')
   return 1
 end
@@ -187,7 +207,10 @@ else
     if redis.call('EXISTS', prefix .. 'instance:' .. id .. ':alive') == 0 then purge(id) end
   end
 end
-for room in pairs(touched) do redis.call('PUBLISH', prefix .. 'room:' .. room, 'm') end
+for room in pairs(touched) do
+  if redis.call('EXISTS', prefix .. 'room:' .. room) == 0 then redis.call('DEL', prefix .. 'skeletons:' .. room) end
+  redis.call('PUBLISH', prefix .. 'room:' .. room, 'm')
+end
 return purged
 `);
 
@@ -197,7 +220,7 @@ return purged
  * re-adds what the instance holds, drops what it no longer holds (a leave
  * that could not be written), refreshes its liveness and tells every room.
  *   KEYS: instance members hash, alive key, instances set
- *   ARGV: key prefix, instance id, TTL in ms, then (value, name, room) triples
+ *   ARGV: key prefix, instance id, TTL in ms, then (value, name, room, skeleton) quadruples
  *   → the values whose names someone else took meanwhile.
  */
 export const RESYNC = new Script(`${SPLIT_ENTRY}
@@ -205,7 +228,7 @@ local prefix = ARGV[1]
 redis.call('SET', KEYS[2], '1', 'PX', ARGV[3])
 redis.call('SADD', KEYS[3], ARGV[2])
 local held = {}
-for i = 4, #ARGV, 3 do held[ARGV[i]] = true end
+for i = 4, #ARGV, 4 do held[ARGV[i]] = true end
 local touched = {}
 local entries = redis.call('HGETALL', KEYS[1])
 for i = 1, #entries, 2 do
@@ -221,18 +244,22 @@ for i = 1, #entries, 2 do
   end
 end
 local lost = {}
-for i = 4, #ARGV, 3 do
-  local value, name, room = ARGV[i], ARGV[i + 1], ARGV[i + 2]
+for i = 4, #ARGV, 4 do
+  local value, name, room, skeleton = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
   local room_key = prefix .. 'room:' .. room
   local holder = redis.call('HGET', room_key, name)
   if not holder or holder == value then
     redis.call('HSET', room_key, name, value)
+    redis.call('HSET', prefix .. 'skeletons:' .. room, skeleton, name)
     redis.call('HSET', KEYS[1], value, name .. '\\n' .. room)
   else
     table.insert(lost, value)
   end
   touched[room] = true
 end
-for room in pairs(touched) do redis.call('PUBLISH', prefix .. 'room:' .. room, 'm') end
+for room in pairs(touched) do
+  if redis.call('EXISTS', prefix .. 'room:' .. room) == 0 then redis.call('DEL', prefix .. 'skeletons:' .. room) end
+  redis.call('PUBLISH', prefix .. 'room:' .. room, 'm')
+end
 return lost
 `);

@@ -14,10 +14,14 @@
 import type { Member, PeerRef } from "./hub.ts";
 import type { ErrorMessage } from "./protocol.ts";
 
-/** Frames a held name keeps at most; a longer gap is a lost call anyway. */
+/**
+ * Frames a held name keeps at most from one sender; a longer gap is a lost
+ * call anyway. Each sender has its own share (this, and `bytesPerSender`), so
+ * one room member cannot fill the queue and lock out the real call peer.
+ */
 export const HELD_MAX_FRAMES = 100;
-/** UTF-8 bytes a held name keeps at most (one frame may be as big as the frame limit). */
-export const HELD_MAX_BYTES = 64 * 1024;
+/** The default share of UTF-8 bytes per sender (`--held-sender-bytes`). */
+export const HELD_BYTES_PER_SENDER = 128 * 1024;
 
 /** Longest `resume` value worth looking up; tokens are 22 characters. */
 export const MAX_RESUME_TOKEN_LENGTH = 64;
@@ -37,6 +41,12 @@ export interface HoldRequest {
   graceMs: number;
   /** The dropped socket's call peer, handed on to the socket that resumes. */
   callPeer: PeerRef | undefined;
+  /**
+   * UTF-8 bytes of frames one sender may have queued (HELD_BYTES_PER_SENDER
+   * if absent). A sender's first frame is always queued, whatever its size
+   * once stamped: it passed the frame limit on arrival.
+   */
+  bytesPerSender?: number;
 }
 
 /** What a resuming socket takes over. */
@@ -99,7 +109,9 @@ export class HeldMember implements Member {
   /** Everyone with a frame in the queue, by PeerRef id: told if the hold lapses. */
   readonly senders = new Map<string, PeerRef>();
   timer: ReturnType<typeof setTimeout> | undefined;
-  #bytes = 0;
+  /** Each sender's share in use, by PeerRef id. */
+  #shares = new Map<string, { frames: number; bytes: number }>();
+  #bytesPerSender: number;
   #refuse: (sender: PeerRef, frame: string) => void;
 
   constructor(options: HeldMemberOptions) {
@@ -109,6 +121,7 @@ export class HeldMember implements Member {
     this.wanted = options.wanted;
     this.token = options.request.token;
     this.callPeer = options.request.callPeer;
+    this.#bytesPerSender = options.request.bytesPerSender ?? HELD_BYTES_PER_SENDER;
     this.#refuse = options.refuse;
   }
 
@@ -123,19 +136,24 @@ export class HeldMember implements Member {
 
   deliver(frame: string, type: string, from: PeerRef): void {
     const bytes = encoder.encode(frame).length;
-    if (this.frames.length >= HELD_MAX_FRAMES || this.#bytes + bytes > HELD_MAX_BYTES) {
+    const share = this.#shares.get(from.id) ?? { frames: 0, bytes: 0 };
+    const full = share.frames >= HELD_MAX_FRAMES ||
+      (share.frames > 0 && share.bytes + bytes > this.#bytesPerSender);
+    if (full) {
       this.#refuse(
         from,
         unknownTargetFrame(
           this.room,
           this.name,
-          "right now: they are reconnecting and too many messages are waiting for them, " +
-            "so this one was not delivered",
+          "right now: they are reconnecting and too many messages are waiting for them " +
+            "from you, so this one was not delivered",
         ),
       );
       return;
     }
-    this.#bytes += bytes;
+    share.frames++;
+    share.bytes += bytes;
+    this.#shares.set(from.id, share);
     this.frames.push({ frame, type, from });
     this.senders.set(from.id, from);
   }

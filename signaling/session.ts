@@ -5,9 +5,9 @@
  * socket other than the one the protocol routes it to.
  */
 import type { Config } from "./config.ts";
-import { type Hub, HubUnavailableError, type Member, type PeerRef } from "./hub.ts";
+import { type Hub, HubUnavailableError, type Member, type PeerRef, RoomFullError } from "./hub.ts";
 import type { Logger } from "./log.ts";
-import { describeNameProblem } from "./names.ts";
+import { describeNameProblem, normalizeName } from "./names.ts";
 import { type ClientIntent, type Frame, parseClientMessage, type ProtocolError } from "./parse.ts";
 import {
   CLOSE_POLICY_VIOLATION,
@@ -20,8 +20,9 @@ import {
   PROTOCOL_VERSION,
   type ResumeMessage,
 } from "./protocol.ts";
-import { RateLimiter } from "./rate_limit.ts";
+import { RateLimiter, TokenBucket } from "./rate_limit.ts";
 import { type HeldFrame, MAX_RESUME_TOKEN_LENGTH, newResumeToken } from "./resume.ts";
+import type { ServiceMetrics } from "./metrics.ts";
 
 export interface SessionOptions {
   id: number;
@@ -29,6 +30,7 @@ export interface SessionOptions {
   hub: Hub;
   config: Config;
   logger: Logger;
+  metrics: ServiceMetrics;
   /** `?room=` of the upgrade request, if any; used when `username` names no room. */
   queryRoom: string | undefined;
   /**
@@ -39,6 +41,9 @@ export interface SessionOptions {
 }
 
 const encoder = new TextEncoder();
+
+/** Renames a socket may make at once before `--renames-per-minute` applies. */
+export const RENAME_BURST = 5;
 
 /**
  * Close codes of a client that leaves on purpose (a normal close, or a close
@@ -65,8 +70,11 @@ export class Session implements Member {
   #hub: Hub;
   #config: Config;
   #log: Logger;
+  #metrics: ServiceMetrics;
   #queryRoom: string | undefined;
   #limiter: RateLimiter;
+  /** Renames and moves; null when they are not limited. */
+  #renames: TokenBucket | null;
   #room: string | undefined;
   #name: string | undefined;
   /**
@@ -112,9 +120,19 @@ export class Session implements Member {
     this.#hub = options.hub;
     this.#config = options.config;
     this.#log = options.logger;
+    this.#metrics = options.metrics;
     this.#queryRoom = options.queryRoom;
-    const { ratePerSecond, rateBurst } = options.config.limits;
-    this.#limiter = new RateLimiter(ratePerSecond, rateBurst);
+    const { ratePerSecond, rateBurst, rateBytesPerSecond, rateBytesBurst, renamesPerMinute } =
+      options.config.limits;
+    this.#limiter = new RateLimiter({
+      ratePerSecond,
+      burst: rateBurst,
+      bytesPerSecond: rateBytesPerSecond,
+      bytesBurst: rateBytesBurst,
+    });
+    this.#renames = renamesPerMinute > 0
+      ? new TokenBucket(renamesPerMinute / 60, RENAME_BURST)
+      : null;
     if (options.config.resumeGraceSeconds > 0) {
       this.#resumeToken = newResumeToken();
       this.#byToken = options.byToken;
@@ -178,6 +196,7 @@ export class Session implements Member {
 
   /** Handles one incoming frame; never throws. */
   receive(data: string | ArrayBuffer | Blob): void {
+    this.#metrics.frameReceived();
     if (this.#closing) return;
     try {
       // Limits apply on arrival, so a flood cannot pile up behind a slow hub.
@@ -227,7 +246,8 @@ export class Session implements Member {
         !LEAVING_CODES.has(code)
       ) {
         const graceMs = this.#config.resumeGraceSeconds * 1000;
-        await this.#hub.hold(this, { token, graceMs, callPeer: this.#callPeer });
+        const bytesPerSender = this.#config.limits.heldBytesPerSender;
+        await this.#hub.hold(this, { token, graceMs, callPeer: this.#callPeer, bytesPerSender });
         this.#log.info("hold", { socket: this.id, room: this.#room, name: this.#name, code });
         return;
       }
@@ -271,21 +291,34 @@ export class Session implements Member {
 
   /** Rate, size and frame kind; true when the frame is a text frame worth handling. */
   #admit(data: string | ArrayBuffer | Blob): boolean {
-    switch (this.#limiter.admit()) {
+    // The text's length is known already: the byte limit costs no encoding.
+    const length = typeof data === "string"
+      ? data.length
+      : data instanceof ArrayBuffer
+      ? data.byteLength
+      : data.size;
+    switch (this.#limiter.admit(length)) {
       case "accept":
         break;
       case "drop":
+        this.#metrics.rateLimited("drop");
         return false;
       case "drop-and-notify":
+        this.#metrics.rateLimited("drop");
         this.#log.warn("rate limited", { socket: this.id });
         this.#enqueueError(
           "rate-limited",
-          "Too many messages: some were dropped. Slow down or you will be disconnected.",
+          "Too many messages or too much data: some were dropped. Slow down or you will be " +
+            "disconnected.",
         );
         return false;
       case "disconnect":
+        this.#metrics.rateLimited("disconnect");
         this.#log.warn("disconnecting flooder", { socket: this.id });
-        this.#enqueueError("rate-limited", "Too many messages for too long: disconnecting.");
+        this.#enqueueError(
+          "rate-limited",
+          "Too many messages or too much data for too long: disconnecting.",
+        );
         this.#closeAfterQueue(CLOSE_POLICY_VIOLATION, "rate limit exceeded");
         return false;
     }
@@ -354,7 +387,7 @@ export class Session implements Member {
 
   async #act(intent: ClientIntent): Promise<void> {
     if (intent.kind === "register") {
-      return await this.#register(intent.name, intent.room, intent.resume);
+      return await this.#register(intent.name, intent.room, intent.resume, intent.sentName);
     }
 
     const room = this.#room;
@@ -366,6 +399,7 @@ export class Session implements Member {
     switch (intent.kind) {
       case "chat":
         await this.#hub.broadcast(this, stamp(intent.frame, name));
+        this.#metrics.relayed("message");
         return;
       case "hang-up-peer": {
         const frame = stamp(intent.frame, name);
@@ -373,10 +407,14 @@ export class Session implements Member {
         this.#callPeer = undefined;
         // No current call: nothing to end. A peer that left or moved away gets
         // nothing (the hub drops it); then the hang-up is for whoever called since.
-        if (peer && await this.#hub.relayToPeer(this, peer, frame, "hang-up")) return;
+        if (peer && await this.#hub.relayToPeer(this, peer, frame, "hang-up")) {
+          return this.#metrics.relayed("hang-up");
+        }
         const caller = this.#caller;
         this.#caller = undefined;
-        if (caller) await this.#hub.relayToPeer(this, caller, frame, "hang-up");
+        if (caller && await this.#hub.relayToPeer(this, caller, frame, "hang-up")) {
+          this.#metrics.relayed("hang-up");
+        }
         return;
       }
       case "relay": {
@@ -393,6 +431,7 @@ export class Session implements Member {
             intent.target,
           );
         }
+        this.#metrics.relayed(intent.type);
         // What the socket sends is its own choice: calling or answering
         // someone makes them its call peer, a hang-up (`busy` to a newcomer
         // included) ends only the call with whom it goes to.
@@ -406,17 +445,34 @@ export class Session implements Member {
     }
   }
 
+  /**
+   * `wantedName` is the name as normalized (names.ts), `sentName` as the
+   * client sent it: a client whose name changed hears the one it got.
+   */
   async #register(
     wantedName: string,
     requestedRoom: string | undefined,
     resume: string | undefined,
+    sentName: string,
   ): Promise<void> {
-    const room = requestedRoom ?? this.#queryRoom ?? this.#config.defaultRoom;
-    if (requestedRoom === undefined && this.#queryRoom !== undefined) {
+    const queryRoom = this.#queryRoom === undefined ? undefined : normalizeName(this.#queryRoom);
+    const room = requestedRoom ?? queryRoom ?? this.#config.defaultRoom;
+    if (requestedRoom === undefined && queryRoom !== undefined) {
       // `?room=` is validated here rather than at the upgrade, because a
       // browser cannot read why an upgrade failed but can read an error frame.
-      const problem = describeNameProblem(this.#queryRoom, this.#config.limits.maxRoomLength);
+      const problem = describeNameProblem(queryRoom, this.#config.limits.maxRoomLength);
       if (problem) return this.#sendError("invalid-name", `The room name ${problem}.`);
+    }
+    if (this.#name !== undefined && (room !== this.#room || wantedName !== this.#name)) {
+      // Every rename sends the whole room a list: limited, or one socket
+      // flipping its name floods everyone.
+      if (this.#renames && !this.#renames.take()) {
+        const perMinute = this.#config.limits.renamesPerMinute;
+        return this.#sendError(
+          "rate-limited",
+          `Too many renames (at most ${perMinute} a minute): your name stays "${this.#name}".`,
+        );
+      }
     }
     const resuming = resume !== undefined && this.#resumeToken !== undefined;
     if (resuming) this.#resumable = true;
@@ -424,17 +480,30 @@ export class Session implements Member {
     if (resuming && resume !== "" && this.#name === undefined) {
       const stale = this.#byToken?.get(resume);
       if (stale && stale !== this) await stale.supersede();
-      if (await this.#resume(room, wantedName, resume)) return;
+      if (await this.#resume(room, wantedName, resume, sentName)) return;
     }
     const previous = { room: this.#room, name: this.#name };
-    const name = await this.#hub.register(this, room, wantedName);
+    let name: string;
+    try {
+      name = await this.#hub.register(this, room, wantedName);
+    } catch (error) {
+      if (!(error instanceof RoomFullError)) throw error;
+      if (resuming && resume !== "" && previous.name === undefined) {
+        this.#sendResume({ type: "resume", ok: false });
+      }
+      return this.#sendError(
+        "room-full",
+        `Room "${room}" is full (${error.cap} members); ` +
+          (previous.name === undefined ? "try again later." : `you stay in "${previous.room}".`),
+      );
+    }
     if (previous.room !== undefined && previous.room !== room) {
       this.#callPeer = undefined;
       this.#caller = undefined;
     }
     this.#room = room;
     this.#name = name;
-    if (name !== wantedName) {
+    if (name !== sentName) {
       this.send(JSON.stringify({ type: "rejectusername", id: this.id, name }));
     }
     if (resuming && resume !== "" && previous.name === undefined) {
@@ -457,7 +526,12 @@ export class Session implements Member {
    * in the order it was sent. Resolves false, changing nothing, if the hub
    * holds nothing for this token, room and name.
    */
-  async #resume(room: string, wantedName: string, token: string): Promise<boolean> {
+  async #resume(
+    room: string,
+    wantedName: string,
+    token: string,
+    sentName: string,
+  ): Promise<boolean> {
     if (token.length > MAX_RESUME_TOKEN_LENGTH) return false;
     this.#deferred = [];
     try {
@@ -467,7 +541,7 @@ export class Session implements Member {
       this.#room = room;
       this.#name = name;
       this.#callPeer = callPeer;
-      if (name !== wantedName) {
+      if (name !== sentName) {
         this.send(JSON.stringify({ type: "rejectusername", id: this.id, name }));
       }
       this.#sendResume({ type: "resume", ok: true, name, held: frames.length });
@@ -486,8 +560,10 @@ export class Session implements Member {
   }
 
   #setCallPeer(peer: PeerRef): void {
+    // A call with someone new: whoever called during an earlier call is no
+    // longer the one a bare hang-up is for.
+    if (!samePeer(this.#callPeer, peer)) this.#caller = undefined;
     this.#callPeer = peer;
-    if (samePeer(this.#caller, peer)) this.#caller = undefined;
   }
 
   /** A hang-up went to or came from `peer`: the call with it is over. */
@@ -506,6 +582,7 @@ export class Session implements Member {
 
   #sendError(code: ErrorCode, message: string, target?: string): void {
     this.#log.debug("client error", { socket: this.id, code });
+    this.#metrics.error(code);
     const frame: ErrorMessage = { type: "error", code, message };
     if (target !== undefined) frame.target = target;
     this.send(JSON.stringify(frame));

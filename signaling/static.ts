@@ -55,6 +55,8 @@ export interface StaticDirOptions {
   cacheControl: string;
   /** Lets pages on other origins load these files (the bundle as a module script). */
   cors: boolean;
+  /** Sent with every response from the directory (e.g. the demo pages' CSP). */
+  headers?: Record<string, string>;
 }
 
 interface CachedFile {
@@ -92,7 +94,10 @@ export class StaticDir {
 
   /** Headers every response from this directory carries (also 304s and preflights). */
   get baseHeaders(): Record<string, string> {
-    const headers: Record<string, string> = { "cache-control": this.#options.cacheControl };
+    const headers: Record<string, string> = {
+      ...this.#options.headers,
+      "cache-control": this.#options.cacheControl,
+    };
     if (this.#options.cors) headers["access-control-allow-origin"] = "*";
     return headers;
   }

@@ -4,12 +4,17 @@
  * and stylesheets (no eval, no inline script or style, nothing remote), with
  * no CSP violation and no console error.
  *
- * The page and dist/ come from a small server of this test (the service sends
- * no CSP header of its own); the elements talk to the real signaling service
- * on another port, which `connect-src … ws://127.0.0.1:*` allows.
+ * The page and dist/ come from a small server of this test; the elements
+ * talk to the real signaling service on another port, which
+ * `connect-src … ws://127.0.0.1:*` allows.
+ *
+ * Issue 11: the service's own demo page, under the CSP the service itself
+ * sends (and `frame-ancestors 'none'`), runs a full call the same way.
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
   clickIn,
@@ -18,9 +23,11 @@ import {
   launchBrowser,
   openPage,
   requireBuild,
+  shadowElement,
   startService,
   startStaticServer,
   waitFor,
+  waitForRegistered,
   waitForState,
   waitForUser,
 } from "./harness.mjs";
@@ -95,6 +102,112 @@ describe("a CSP-strict host page", { timeout: 90_000 }, () => {
       assert.match(probe, /^style-src/);
     } finally {
       await close();
+    }
+  });
+});
+
+/** Loads the service's demo page and joins the room through the element's name form. */
+async function joinDemo(browser, url, name) {
+  const session = await openPage(browser);
+  const failed = [];
+  session.page.on("response", (r) => r.status() >= 400 && failed.push(new URL(r.url()).pathname));
+  const response = await session.page.goto(url, { waitUntil: "load" });
+  await waitFor(
+    session.page,
+    "the name form",
+    () => document.querySelector("p2p-call")?.shadowRoot?.querySelector('[part~="name-input"]'),
+  );
+  const input = await shadowElement(session.page, "p2p-call", '[part~="name-input"]');
+  await input.type(name);
+  await input.press("Enter");
+  await input.dispose();
+  await waitForRegistered(session.page, "p2p-call", name);
+  return { ...session, response, failed };
+}
+
+describe("the service's own demo page under the CSP the service sends", { timeout: 90_000 }, () => {
+  let service;
+  let browser;
+
+  before(async () => {
+    requireBuild();
+    [service, browser] = await Promise.all([startService(), launchBrowser()]);
+  });
+
+  after(async () => {
+    await browser?.close();
+    await service?.stop();
+  });
+
+  it("runs a full call without a CSP violation or console error, and may not be framed", async () => {
+    const a = await joinDemo(browser, `${service.origin}/`, "Ines");
+    const b = await joinDemo(browser, `${service.origin}/`, "Jon");
+    try {
+      const csp = a.response.headers()["content-security-policy"];
+      assert.match(csp, /frame-ancestors 'none'/);
+      assert.match(csp, /script-src 'self'/);
+      assert.equal(a.response.headers()["x-frame-options"], "DENY");
+      assert.equal(a.response.headers()["referrer-policy"], "no-referrer");
+
+      await waitForUser(a.page, "p2p-call", "Jon");
+      const call = (await a.page.evaluateHandle(() =>
+        [...document.querySelector("p2p-call").shadowRoot.querySelectorAll('[part~="user"]')]
+          .find((user) =>
+            user.textContent.includes("Jon")
+          )
+          .querySelector('[part~="call-button"]')
+      )).asElement();
+      await call.click();
+      await call.dispose();
+      await waitForState(b.page, "p2p-call", "ringing");
+      await clickIn(b.page, "p2p-call", '[part~="accept-button"]');
+      await waitForState(a.page, "p2p-call", "connected");
+      await waitForState(b.page, "p2p-call", "connected");
+      await expectRemoteFrames(a.page, "p2p-call");
+      await expectRemoteFrames(b.page, "p2p-call");
+      await clickIn(a.page, "p2p-call", '[part~="hangup-button"]');
+      await waitForState(b.page, "p2p-call", "ended");
+
+      for (const { page, problems, failed } of [a, b]) {
+        assert.deepEqual(
+          await page.evaluate(() => globalThis.__cspViolations),
+          [],
+          "CSP violations",
+        );
+        assert.deepEqual(problems.pageErrors, [], "uncaught page errors");
+        // The service has no favicon; the browser asks for one and logs the 404.
+        assert.deepEqual([...new Set(failed)], failed.length ? ["/favicon.ico"] : []);
+        const errors = problems.consoleErrors.filter((text) =>
+          !(failed.length && /^Failed to load resource: .* 404/.test(text))
+        );
+        assert.deepEqual(errors, [], "console errors");
+      }
+
+      // Framed by another origin (a page of the test's own server): the browser refuses.
+      const dir = await mkdtemp(join(tmpdir(), "p2p-call-framer-"));
+      const framerPage = join(dir, "framer.html");
+      await writeFile(framerPage, `<!doctype html><iframe src="${service.origin}/"></iframe>`);
+      const framer = await startStaticServer({ pages: { "/": { file: framerPage } } });
+      try {
+        const { page, close } = await openPage(browser);
+        try {
+          await page.goto(`${framer.origin}/`, { waitUntil: "load" });
+          await new Promise((resolve) => setTimeout(resolve, 500));
+          const framed = page.frames().find((frame) => frame !== page.mainFrame());
+          const loaded = framed
+            ? await framed.evaluate(() => !!document.querySelector("p2p-call")).catch(() => false)
+            : false;
+          assert.equal(loaded, false, "the demo page loaded inside another site's frame");
+        } finally {
+          await close();
+        }
+      } finally {
+        await framer.stop();
+        await rm(dir, { recursive: true });
+      }
+    } finally {
+      await a.close();
+      await b.close();
     }
   });
 });

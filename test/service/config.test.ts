@@ -17,8 +17,14 @@ Deno.test("config: with no flags and no environment the service listens on 0.0.0
     maxRoomLength: 64,
     ratePerSecond: 50,
     rateBurst: 200,
+    rateBytesPerSecond: 65536,
+    rateBytesBurst: 262144,
+    renamesPerMinute: 10,
+    maxRoomMembers: 100,
+    heldBytesPerSender: 131072,
     maxBufferedBytes: 1048576,
   });
+  assertEquals(config.frameAncestors, "'none'");
   assertEquals(config.allowedOrigins, null);
   assertEquals(config.tokenSecret, null);
   assertEquals(config.iceServers, []);
@@ -33,6 +39,9 @@ Deno.test("config: every option can be set by flag, as --name value or --name=va
     "--port",
     "9000",
     "--host=127.0.0.1",
+    "--metrics-port",
+    "9464",
+    "--metrics-host=10.0.0.2",
     "--room",
     "hall",
     "--max-frame-bytes",
@@ -44,6 +53,15 @@ Deno.test("config: every option can be set by flag, as --name value or --name=va
     "5",
     "--rate-burst",
     "7",
+    "--rate-bytes",
+    "3000",
+    "--rate-bytes-burst=2048",
+    "--renames-per-minute",
+    "3",
+    "--max-room-members",
+    "8",
+    "--held-sender-bytes",
+    "9000",
     "--max-buffered-bytes=4096",
     "--idle-timeout",
     "0",
@@ -69,12 +87,15 @@ Deno.test("config: every option can be set by flag, as --name value or --name=va
     "/tmp/dist",
     "--demo-dir",
     "/tmp/demo",
+    "--frame-ancestors",
+    "'self'  https://cms.example.com",
     "--log-level",
     "silent",
   ], {});
   assertEquals(config, {
     port: 9000,
     hostname: "127.0.0.1",
+    metrics: { port: 9464, hostname: "10.0.0.2" },
     defaultRoom: "hall",
     limits: {
       maxFrameBytes: 1024,
@@ -82,6 +103,11 @@ Deno.test("config: every option can be set by flag, as --name value or --name=va
       maxRoomLength: 12,
       ratePerSecond: 5,
       rateBurst: 7,
+      rateBytesPerSecond: 3000,
+      rateBytesBurst: 2048,
+      renamesPerMinute: 3,
+      maxRoomMembers: 8,
+      heldBytesPerSender: 9000,
       maxBufferedBytes: 4096,
     },
     idleTimeoutSeconds: 0,
@@ -99,6 +125,7 @@ Deno.test("config: every option can be set by flag, as --name value or --name=va
     instanceTtlSeconds: 4,
     distDir: "/tmp/dist",
     demoDir: "/tmp/demo",
+    frameAncestors: "'self' https://cms.example.com",
     logLevel: "silent",
   });
 });
@@ -190,6 +217,12 @@ Deno.test("config: bad values are refused with a message naming the flag or vari
     [["--max-name-length", "-5"], {}, /--max-name-length/],
     [["--rate-per-second", "-1"], {}, /--rate-per-second/],
     [["--rate-burst", "1.5"], {}, /--rate-burst/],
+    [["--rate-bytes-burst", "1000"], {}, /--rate-bytes-burst .* at least --max-frame-bytes/],
+    [["--max-room-members", "-1"], {}, /--max-room-members/],
+    [[], { P2P_RENAMES_PER_MINUTE: "x" }, /P2P_RENAMES_PER_MINUTE/],
+    [["--held-sender-bytes", "0"], {}, /--held-sender-bytes/],
+    [["--frame-ancestors", "'self'; script-src *"], {}, /--frame-ancestors must be 'none'/],
+    [["--frame-ancestors", "'none' https://a.example"], {}, /--frame-ancestors/],
     [["--idle-timeout", "soon"], {}, /--idle-timeout/],
     [["--userlist-delay-ms", "-20"], {}, /--userlist-delay-ms/],
     [["--resume-grace", "3601"], {}, /--resume-grace must be a whole number 0-3600/],
@@ -256,6 +289,12 @@ Deno.test("config: usage lists every flag with its environment variable", () => 
     "--turn-ttl",
     "--redis-url",
     "--instance-ttl",
+    "--rate-bytes",
+    "--rate-bytes-burst",
+    "--renames-per-minute",
+    "--max-room-members",
+    "--held-sender-bytes",
+    "--frame-ancestors",
   ];
   for (const flag of flags) {
     if (!text.includes(flag)) throw new Error(`usage lacks ${flag}`);

@@ -112,6 +112,20 @@ const cases: Record<ErrorCode, Case> = {
       return client.nextError("unauthorized");
     },
   },
+  "room-full": {
+    config: { limits: { maxRoomMembers: 2 } },
+    async provoke(service) {
+      const first = await service.join("first");
+      const second = await service.join("second");
+      const client = await service.connect();
+      client.send({ type: "username", name: "third" });
+      const error = await client.nextError("room-full");
+      // Room for the check below, which registers the socket again.
+      await second.close();
+      await first.userlist(["first"]);
+      return error;
+    },
+  },
   "reserved-type": {
     async provoke(service) {
       const client = await service.join("mallory");

@@ -1,7 +1,7 @@
 import { deepStrictEqual as assertEquals, strictEqual } from "node:assert/strict";
 import type { Member, PeerRef } from "../../signaling/hub.ts";
 import { InMemoryHub } from "../../signaling/memory_hub.ts";
-import { HELD_MAX_BYTES, HELD_MAX_FRAMES } from "../../signaling/resume.ts";
+import { HELD_MAX_FRAMES } from "../../signaling/resume.ts";
 
 /** A member that records its frames and can await its next userlist. */
 class FakeMember implements Member {
@@ -60,7 +60,7 @@ Deno.test("hub: names are unique per room; a taken name gets the next free numbe
     }
     assertEquals(names, ["guest", "guest2", "guest3", "guest4"]);
     strictEqual(await presence.register(new FakeMember(), "other", "guest"), "guest");
-    assertEquals(presence.stats(), { rooms: 2, members: 5 });
+    assertEquals(presence.stats(), { rooms: 2, members: 5, held: 0 });
   } finally {
     await presence.close();
   }
@@ -80,7 +80,7 @@ Deno.test("hub: re-registering renames or moves the member and frees its old nam
     assertEquals(presence.lookup(alice.id)?.room, "hall");
     await presence.unregister(alice);
     strictEqual(presence.lookup(alice.id), undefined);
-    assertEquals(presence.stats(), { rooms: 1, members: 1 });
+    assertEquals(presence.stats(), { rooms: 1, members: 1, held: 0 });
   } finally {
     await presence.close();
   }
@@ -121,7 +121,7 @@ Deno.test("hub: a room that empties is forgotten along with its pending userlist
   const member = new FakeMember();
   await presence.register(member, "lobby", "solo");
   await presence.unregister(member);
-  assertEquals(presence.stats(), { rooms: 0, members: 0 });
+  assertEquals(presence.stats(), { rooms: 0, members: 0, held: 0 });
   // No close(): the 10 s timer must already be gone, or the op sanitizer fails this test.
 });
 
@@ -169,6 +169,7 @@ Deno.test("hub: a held name keeps its place; a resume swaps the socket, keeps ol
     const back = new FakeMember();
     const toA = await presence.relay(b, "a", "offer", "video-offer");
     await presence.hold(a, { token: "t", graceMs: 10_000, callPeer: undefined });
+    assertEquals(presence.stats(), { rooms: 1, members: 2, held: 1 });
     // Held, not gone: the relay is queued, not refused.
     assertEquals(await presence.relay(b, "a", "late", "message"), toA);
     strictEqual(a.delivered.length, 1);
@@ -183,16 +184,16 @@ Deno.test("hub: a held name keeps its place; a resume swaps the socket, keeps ol
     // b's address for the old socket reaches the new one.
     await presence.relayToPeer(b, toA!, "bye", "hang-up");
     strictEqual(back.delivered.at(-1)?.frame, "bye");
-    assertEquals(presence.stats(), { rooms: 1, members: 2 });
+    assertEquals(presence.stats(), { rooms: 1, members: 2, held: 0 });
     await presence.unregister(back);
-    assertEquals(presence.stats(), { rooms: 1, members: 1 });
+    assertEquals(presence.stats(), { rooms: 1, members: 1, held: 0 });
     strictEqual(presence.lookup(a.id), undefined);
   } finally {
     await presence.close();
   }
 });
 
-Deno.test("hub: a held name queues at most 100 frames and 64 KiB; the sender of one that does not fit is told at once", async () => {
+Deno.test("hub: a held name queues at most 100 frames and its byte share per sender; the sender of one that does not fit is told at once", async () => {
   const presence = hub(10_000);
   try {
     const [a, b] = await registered(presence, ["lobby", "a"], ["lobby", "b"]);
@@ -209,10 +210,11 @@ Deno.test("hub: a held name queues at most 100 frames and 64 KiB; the sender of 
     strictEqual(resumed?.frames.length, HELD_MAX_FRAMES);
     strictEqual(resumed?.frames.at(-1)?.frame, `f${HELD_MAX_FRAMES - 1}`);
 
-    // Bytes count too (UTF-8): what would pass the limit is refused, a smaller frame still fits.
+    // Bytes count too (UTF-8): what would pass the share is refused, a smaller frame still fits.
     const [c, d] = await registered(presence, ["lobby", "c"], ["lobby", "d"]);
-    await presence.hold(c, { token: "u", graceMs: 10_000, callPeer: undefined });
-    const big = "é".repeat(HELD_MAX_BYTES / 4 + 1); // just over half the limit in UTF-8
+    const bytesPerSender = 64 * 1024;
+    await presence.hold(c, { token: "u", graceMs: 10_000, callPeer: undefined, bytesPerSender });
+    const big = "é".repeat(bytesPerSender / 4 + 1); // just over half the share in UTF-8
     await presence.relay(d, "c", big, "message");
     await presence.relay(d, "c", big, "message");
     await presence.relay(d, "c", "x", "message");

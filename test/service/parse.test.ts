@@ -44,18 +44,21 @@ Deno.test("parse: username becomes a registration; room null or absent means the
   assertEquals(parse('{"type":"username","name":"alice","id":1,"date":2}'), {
     kind: "register",
     name: "alice",
+    sentName: "alice",
     room: undefined,
     resume: undefined,
   });
   assertEquals(parse('{"type":"username","name":"alice","room":null}'), {
     kind: "register",
     name: "alice",
+    sentName: "alice",
     room: undefined,
     resume: undefined,
   });
   assertEquals(parse('{"type":"username","name":"ålice 🎉","room":"Büro"}'), {
     kind: "register",
     name: "ålice 🎉",
+    sentName: "ålice 🎉",
     room: "Büro",
     resume: undefined,
   });
@@ -63,12 +66,14 @@ Deno.test("parse: username becomes a registration; room null or absent means the
   assertEquals(parse('{"type":"username","name":"a","resume":"tok"}'), {
     kind: "register",
     name: "a",
+    sentName: "a",
     room: undefined,
     resume: "tok",
   });
   assertEquals(parse('{"type":"username","name":"a","resume":7}'), {
     kind: "register",
     name: "a",
+    sentName: "a",
     room: undefined,
     resume: undefined,
   });

@@ -28,7 +28,7 @@ Deno.test("rate limit: a token bucket admits a burst, then refills at the sustai
 
 Deno.test("rate limit: over the limit, messages are dropped with at most one notice per second", () => {
   const clock = fakeClock();
-  const limiter = new RateLimiter(1, 4, clock.now);
+  const limiter = new RateLimiter({ ratePerSecond: 1, burst: 4 }, clock.now);
   assertEquals(admitMany(limiter, 6), [
     "accept",
     "accept",
@@ -43,7 +43,7 @@ Deno.test("rate limit: over the limit, messages are dropped with at most one not
 
 Deno.test("rate limit: persistently sending over twice the rate means disconnect", () => {
   const clock = fakeClock();
-  const limiter = new RateLimiter(10, 5, clock.now);
+  const limiter = new RateLimiter({ ratePerSecond: 10, burst: 5 }, clock.now);
   // 5 accepted (burst), then 5 drops use up the tolerance, the 11th disconnects.
   const verdicts = admitMany(limiter, 11);
   assertEquals(verdicts.filter((v) => v === "accept").length, 5);
@@ -52,7 +52,7 @@ Deno.test("rate limit: persistently sending over twice the rate means disconnect
 
 Deno.test("rate limit: a client just over the rate is throttled but never disconnected", () => {
   const clock = fakeClock();
-  const limiter = new RateLimiter(10, 5, clock.now);
+  const limiter = new RateLimiter({ ratePerSecond: 10, burst: 5 }, clock.now);
   const verdicts: Verdict[] = [];
   for (let i = 0; i < 1000; i++) {
     clock.advance(80); // 12.5 msg/s against 10/s
@@ -63,6 +63,51 @@ Deno.test("rate limit: a client just over the rate is throttled but never discon
 });
 
 Deno.test("rate limit: rate 0 turns limiting off", () => {
-  const limiter = new RateLimiter(0, 1);
+  const limiter = new RateLimiter({ ratePerSecond: 0, burst: 1 });
   assertEquals(new Set(admitMany(limiter, 10_000)), new Set(["accept"]));
+});
+
+Deno.test("rate limit: frame text counts too: a few huge frames are limited like many small ones", () => {
+  const clock = fakeClock();
+  const limiter = new RateLimiter(
+    { ratePerSecond: 50, burst: 200, bytesPerSecond: 1000, bytesBurst: 4000 },
+    clock.now,
+  );
+  // 4,000 characters at once: four frames of 1,000 fit, the fifth is dropped with a notice.
+  assertEquals(
+    Array.from({ length: 5 }, () => limiter.admit(1000)),
+    ["accept", "accept", "accept", "accept", "drop-and-notify"],
+  );
+  // Small frames still pass the message bucket but not the empty byte bucket.
+  assertEquals(limiter.admit(10), "drop");
+  clock.advance(1000); // 1,000 characters back
+  assertEquals([limiter.admit(600), limiter.admit(600)], ["accept", "drop-and-notify"]);
+});
+
+Deno.test("rate limit: persistently sending over twice the byte rate means disconnect, with few messages", () => {
+  const clock = fakeClock();
+  const limiter = new RateLimiter(
+    { ratePerSecond: 50, burst: 200, bytesPerSecond: 1000, bytesBurst: 4000 },
+    clock.now,
+  );
+  const verdicts: Verdict[] = [];
+  for (let i = 0; i < 20 && verdicts.at(-1) !== "disconnect"; i++) {
+    clock.advance(100);
+    verdicts.push(limiter.admit(1000)); // 10,000 characters a second against 1,000
+  }
+  assertEquals(verdicts.at(-1), "disconnect");
+  // Far below the message burst of 200: the bytes decided.
+  assertEquals(verdicts.length < 20, true);
+});
+
+Deno.test("rate limit: just under the byte rate is never dropped", () => {
+  const clock = fakeClock();
+  const limiter = new RateLimiter(
+    { ratePerSecond: 50, burst: 200, bytesPerSecond: 1000, bytesBurst: 4000 },
+    clock.now,
+  );
+  for (let i = 0; i < 1000; i++) {
+    clock.advance(1000);
+    assertEquals(limiter.admit(950), "accept");
+  }
 });

@@ -1,7 +1,7 @@
-// How every test launches a browser: Debian's Chromium and Firefox ESR (no
-// browser downloads offline), fake camera and microphone granted without a
-// prompt, autoplay with sound, no outside network. Shared by the
-// @web/test-runner configs and the e2e suite so the two cannot drift apart.
+// How every test launches a browser: Debian's Chromium, Firefox ESR and
+// WebKitGTK (no browser downloads offline), fake camera and microphone
+// granted without a prompt, autoplay with sound, no outside network. Shared by
+// the @web/test-runner configs and the e2e suite so the two cannot drift apart.
 
 export const CHROMIUM_BIN = process.env.CHROMIUM_BIN ?? "/usr/bin/chromium";
 export const FIREFOX_BIN = process.env.FIREFOX ?? "/usr/bin/firefox-esr";
@@ -47,3 +47,23 @@ export const FIREFOX_PREFS = {
   "network.captive-portal-service.enabled": false,
   "network.connectivity-service.enabled": false,
 };
+
+// WebKit: WebKitGTK's MiniBrowser and its WebDriver (apt webkit2gtk-driver),
+// started on an Xvfb display by test/support/webkit.mjs. WEBKIT_DRIVER and
+// WEBKIT_BROWSER override them.
+export const WEBKIT_DRIVER = process.env.WEBKIT_DRIVER ?? "/usr/bin/WebKitWebDriver";
+export const WEBKIT_BROWSER = process.env.WEBKIT_BROWSER ??
+  "/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser";
+
+/**
+ * MiniBrowser's switches: automation, mock camera and microphone granted
+ * without a prompt (Chromium's --use-fake-device-for-media-stream and
+ * --use-fake-ui-for-media-stream), autoplay without a gesture.
+ */
+export const WEBKIT_ARGS = [
+  "--automation",
+  "--enable-media-stream=true",
+  "--enable-mock-capture-devices=true",
+  "--media-playback-requires-user-gesture=false",
+  "--features=-MockCaptureDevicesPrompt",
+];

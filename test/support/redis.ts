@@ -14,6 +14,8 @@ export interface RedisServer extends AsyncDisposable {
   /** e.g. redis://127.0.0.1:41234 */
   readonly url: string;
   readonly port: number;
+  /** The redis-server process, e.g. to SIGSTOP it (a Redis that hangs). */
+  readonly pid: number;
   /**
    * Stops the server and waits for it; safe to call twice. The default,
    * SIGKILL, is instant and loses nothing (there is no persistence); as a
@@ -52,6 +54,7 @@ export async function startRedis(options: RedisOptions = {}): Promise<RedisServe
   return {
     url: `redis://127.0.0.1:${port}`,
     port,
+    pid: child.pid,
     stop,
     [Symbol.asyncDispose]: () => stop(),
   };

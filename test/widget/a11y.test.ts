@@ -9,6 +9,7 @@ import {
   uniqueRoom,
   waitForState,
 } from "./helpers.ts";
+import { itWithWebRTC } from "./webrtc-gate.ts";
 
 describe("<p2p-call> accessibility", () => {
   let url: string;
@@ -19,7 +20,14 @@ describe("<p2p-call> accessibility", () => {
 
   afterEach(() => sinon.restore());
 
-  it("is accessible idle, ringing and in a call", async () => {
+  it("is accessible idle, with someone else in the room", async () => {
+    const [alice] = await mountCallers(url, ["alice", "bob"]);
+    await alice.updateComplete;
+    expect(part(alice, "user")).to.exist;
+    await expect(alice).to.be.accessible();
+  });
+
+  itWithWebRTC("is accessible ringing and in a call", async () => {
     const [alice, bob] = await mountCallers(url, ["alice", "bob"]);
     await expect(alice).to.be.accessible();
 
@@ -45,7 +53,7 @@ describe("<p2p-call> accessibility", () => {
     await expect(element).to.be.accessible();
   });
 
-  it("is accessible showing a media error", async () => {
+  itWithWebRTC("is accessible showing a media error", async () => {
     const [alice] = await mountCallers(url, ["alice", "bob"]);
     sinon.stub(navigator.mediaDevices, "getUserMedia")
       .rejects(new DOMException("Permission denied", "NotAllowedError"));
@@ -60,7 +68,7 @@ describe("<p2p-call> accessibility", () => {
     await expect(alice).to.be.accessible();
   });
 
-  it("names every control and announces status politely", async () => {
+  itWithWebRTC("names every control and announces status politely", async () => {
     const [alice, bob] = await mountCallers(url, ["alice", "bob"]);
     await connect(alice, bob);
     await alice.updateComplete;

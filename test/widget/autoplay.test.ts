@@ -2,6 +2,7 @@ import { expect, waitUntil } from "@open-wc/testing";
 import sinon from "sinon";
 import type { P2pCall } from "../../widget/src/element/p2p-call.ts";
 import { connect, expectRemoteFrames, mountCallers, part, startSignaling } from "./helpers.ts";
+import { describeWithWebRTC } from "./webrtc-gate.ts";
 
 const refused = () =>
   new DOMException(
@@ -33,7 +34,7 @@ function refuseFirstPlay(element: P2pCall, error: DOMException) {
 /** Rejections of the real play() calls, for assertion messages. */
 const playErrors: string[] = [];
 
-describe("<p2p-call> autoplay", () => {
+describeWithWebRTC("<p2p-call> autoplay", () => {
   let url: string;
 
   before(async () => {

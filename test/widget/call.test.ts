@@ -10,8 +10,9 @@ import {
   startSignaling,
   waitForState,
 } from "./helpers.ts";
+import { describeWithWebRTC } from "./webrtc-gate.ts";
 
-describe("<p2p-call> calls through the real signaling service", () => {
+describeWithWebRTC("<p2p-call> calls through the real signaling service", () => {
   let url: string;
 
   before(async () => {

@@ -14,6 +14,7 @@ import {
   waitForState,
 } from "./helpers.ts";
 import { MdnClient } from "./mdn-client.ts";
+import { describeWithWebRTC } from "./webrtc-gate.ts";
 
 /** Opens the chat panel of `element` (Chat is pressed) and waits until it can send. */
 async function openChat(element: P2pCall): Promise<void> {
@@ -36,7 +37,7 @@ async function typeMessage(element: P2pCall, text: string): Promise<void> {
 
 const logText = (element: P2pCall): string => part(element, "chat-log")?.textContent ?? "";
 
-describe("<p2p-call> chat", () => {
+describeWithWebRTC("<p2p-call> chat", () => {
   let url: string;
 
   before(async () => {
@@ -174,7 +175,7 @@ describe("<p2p-call> chat", () => {
   });
 });
 
-describe("<p2p-call> chat in special calls", () => {
+describeWithWebRTC("<p2p-call> chat in special calls", () => {
   let url: string;
   let mdn: MdnClient | undefined;
 

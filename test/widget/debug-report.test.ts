@@ -4,6 +4,7 @@ import { redact, safeUrl } from "../../widget/src/debug/debug-report.ts";
 import { P2pErrorEvent } from "../../widget/src/api/events.ts";
 import type { P2pCall } from "../../widget/src/element/p2p-call.ts";
 import { connect, mountCallers, part, partWhenShown, startSignaling } from "./helpers.ts";
+import { itWithWebRTC } from "./webrtc-gate.ts";
 
 const TURN_USER = "debug-turn-user";
 const TURN_SECRET = "debug-turn-secret";
@@ -47,41 +48,44 @@ describe("<p2p-call> debug report", () => {
     return [alice, bob];
   }
 
-  it("holds the selected candidate pair type and states, and no SDP or credentials", async () => {
-    const [alice] = await callWithSecrets();
-    const pc = alice.peerConnection!;
-    const ufrag = /a=ice-ufrag:(\S+)/.exec(pc.localDescription!.sdp)![1]!;
+  itWithWebRTC(
+    "holds the selected candidate pair type and states, and no SDP or credentials",
+    async () => {
+      const [alice] = await callWithSecrets();
+      const pc = alice.peerConnection!;
+      const ufrag = /a=ice-ufrag:(\S+)/.exec(pc.localDescription!.sdp)![1]!;
 
-    const report = await alice.debugReport();
+      const report = await alice.debugReport();
 
-    expect(report).to.match(
-      /^Selected candidate pair: (host|srflx|prflx|relay) ↔ (host|srflx|prflx|relay) over (udp|tcp)/m,
-    );
-    expect(report).to.contain(`Browser: ${navigator.userAgent}`);
-    expect(report).to.contain("Call state: connected");
-    expect(report).to.match(
-      /^Signaling: online, ws:\/\/127\.0\.0\.1:\d+\/ws \(query hidden\), registered$/m,
-    );
-    expect(report).to.match(/^Peer connection: connection connected, ICE (connected|completed)/m);
-    expect(report).to.match(/^Local media: .*audio live/m).and.to.match(
-      /^Local media: .*video live/m,
-    );
-    expect(report).to.match(/state: connecting → connected/);
-    expect(report).to.contain("error: protocol: unexpected frame");
-    expect(report).to.contain("(credentials not shown)");
-    // What must never leave the browser.
-    expect(report).not.to.match(/^\s*[a-z]=/m);
-    expect(report).not.to.match(/\ba=(ice-pwd|ice-ufrag|fingerprint|candidate)/);
-    expect(report).not.to.contain("v=0");
-    expect(report).not.to.contain("leakedpwd");
-    expect(report).not.to.contain(ufrag);
-    expect(report).not.to.contain("192.0.2.7");
-    expect(report).not.to.contain(TURN_USER);
-    expect(report).not.to.contain(TURN_SECRET);
-    expect(report).not.to.contain(URL_TOKEN);
-  });
+      expect(report).to.match(
+        /^Selected candidate pair: (host|srflx|prflx|relay) ↔ (host|srflx|prflx|relay) over (udp|tcp)/m,
+      );
+      expect(report).to.contain(`Browser: ${navigator.userAgent}`);
+      expect(report).to.contain("Call state: connected");
+      expect(report).to.match(
+        /^Signaling: online, ws:\/\/127\.0\.0\.1:\d+\/ws \(query hidden\), registered$/m,
+      );
+      expect(report).to.match(/^Peer connection: connection connected, ICE (connected|completed)/m);
+      expect(report).to.match(/^Local media: .*audio live/m).and.to.match(
+        /^Local media: .*video live/m,
+      );
+      expect(report).to.match(/state: connecting → connected/);
+      expect(report).to.contain("error: protocol: unexpected frame");
+      expect(report).to.contain("(credentials not shown)");
+      // What must never leave the browser.
+      expect(report).not.to.match(/^\s*[a-z]=/m);
+      expect(report).not.to.match(/\ba=(ice-pwd|ice-ufrag|fingerprint|candidate)/);
+      expect(report).not.to.contain("v=0");
+      expect(report).not.to.contain("leakedpwd");
+      expect(report).not.to.contain(ufrag);
+      expect(report).not.to.contain("192.0.2.7");
+      expect(report).not.to.contain(TURN_USER);
+      expect(report).not.to.contain(TURN_SECRET);
+      expect(report).not.to.contain(URL_TOKEN);
+    },
+  );
 
-  it("the button shows the report in a text area and copies it", async () => {
+  itWithWebRTC("the button shows the report in a text area and copies it", async () => {
     const [alice] = await callWithSecrets();
     const writeText = sinon.stub(navigator.clipboard, "writeText").resolves();
 

@@ -12,6 +12,7 @@ import {
   startSignaling,
   trackEnder,
 } from "./helpers.ts";
+import { describeWithWebRTC } from "./webrtc-gate.ts";
 
 /** Picks `value` in one of the element's device selects, as a user would. */
 async function pick(element: P2pCall, name: string, value: string): Promise<void> {
@@ -29,7 +30,7 @@ async function options(element: P2pCall, name: string): Promise<HTMLOptionElemen
 const sender = (element: P2pCall, kind: "audio" | "video"): RTCRtpSender =>
   element.peerConnection!.getSenders().find((candidate) => candidate.track?.kind === kind)!;
 
-describe("<p2p-call> devices", () => {
+describeWithWebRTC("<p2p-call> devices", () => {
   let url: string;
 
   before(async () => {

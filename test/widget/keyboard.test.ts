@@ -16,6 +16,7 @@ import {
   uniqueRoom,
   waitForState,
 } from "./helpers.ts";
+import { itWithWebRTC } from "./webrtc-gate.ts";
 
 /** The focused element, looking through open shadow roots. */
 function deepActiveElement(): Element | null {
@@ -104,74 +105,77 @@ describe("<p2p-call> by keyboard", () => {
     await waitUntil(() => element.registeredName === "carol", "registered as carol");
   });
 
-  it("calls, answers, mutes, turns the camera off and hangs up with keys only", async () => {
-    const [alice, bob] = await mountCallers(url, ["alice", "bob"]);
-    const aliceStatus = part(alice, "status")!;
-    const bobStatus = part(bob, "status")!;
-    const aliceHeard = recordAnnouncements(aliceStatus);
-    const bobHeard = recordAnnouncements(bobStatus);
+  itWithWebRTC(
+    "calls, answers, mutes, turns the camera off and hangs up with keys only",
+    async () => {
+      const [alice, bob] = await mountCallers(url, ["alice", "bob"]);
+      const aliceStatus = part(alice, "status")!;
+      const bobStatus = part(bob, "status")!;
+      const aliceHeard = recordAnnouncements(aliceStatus);
+      const bobHeard = recordAnnouncements(bobStatus);
 
-    // Alice: Tab to "Call bob", Enter.
-    await tabTo(alice, "call-button");
-    expect(accessibleName(deepActiveElement()!)).to.equal("Call bob");
-    await sendKeys({ press: "Enter" });
-    await waitForState(bob, "ringing");
-    await alice.updateComplete;
-    // The call button went away with the user list: focus moved to what
-    // now matters instead of falling back to the page.
-    expect(focusedPart(alice), "focus after calling").to.equal("hangup-button");
+      // Alice: Tab to "Call bob", Enter.
+      await tabTo(alice, "call-button");
+      expect(accessibleName(deepActiveElement()!)).to.equal("Call bob");
+      await sendKeys({ press: "Enter" });
+      await waitForState(bob, "ringing");
+      await alice.updateComplete;
+      // The call button went away with the user list: focus moved to what
+      // now matters instead of falling back to the page.
+      expect(focusedPart(alice), "focus after calling").to.equal("hangup-button");
 
-    // Bob: Tab to the prompt; Accept, Answer without camera, Decline in that order.
-    await bob.updateComplete;
-    await tabTo(bob, "accept-button");
-    const prompt = [focusedPart(bob)];
-    await sendKeys({ press: "Tab" });
-    prompt.push(focusedPart(bob));
-    await sendKeys({ press: "Tab" });
-    prompt.push(focusedPart(bob));
-    expect(prompt).to.deep.equal(["accept-button", "accept-audio-button", "decline-button"]);
-    await tabTo(bob, "accept-button", { backwards: true });
-    await sendKeys({ press: "Enter" });
+      // Bob: Tab to the prompt; Accept, Answer without camera, Decline in that order.
+      await bob.updateComplete;
+      await tabTo(bob, "accept-button");
+      const prompt = [focusedPart(bob)];
+      await sendKeys({ press: "Tab" });
+      prompt.push(focusedPart(bob));
+      await sendKeys({ press: "Tab" });
+      prompt.push(focusedPart(bob));
+      expect(prompt).to.deep.equal(["accept-button", "accept-audio-button", "decline-button"]);
+      await tabTo(bob, "accept-button", { backwards: true });
+      await sendKeys({ press: "Enter" });
 
-    await Promise.all([waitForState(alice, "connected"), waitForState(bob, "connected")]);
-    await expectRemoteFrames(alice);
-    await bob.updateComplete;
-    expect(focusedPart(bob), "focus after accepting").to.equal("hangup-button");
+      await Promise.all([waitForState(alice, "connected"), waitForState(bob, "connected")]);
+      await expectRemoteFrames(alice);
+      await bob.updateComplete;
+      expect(focusedPart(bob), "focus after accepting").to.equal("hangup-button");
 
-    // Alice: back to her controls; Enter mutes, Space turns the camera off.
-    await alice.updateComplete;
-    const order = await tabTo(alice, "mute-button", { backwards: true });
-    expect(order.at(-1)).to.equal("mute-button");
-    await sendKeys({ press: "Enter" });
-    await waitUntil(() => alice.muted, "Enter on Mute mutes");
-    expect(part(alice, "mute-button")!.getAttribute("aria-pressed")).to.equal("true");
+      // Alice: back to her controls; Enter mutes, Space turns the camera off.
+      await alice.updateComplete;
+      const order = await tabTo(alice, "mute-button", { backwards: true });
+      expect(order.at(-1)).to.equal("mute-button");
+      await sendKeys({ press: "Enter" });
+      await waitUntil(() => alice.muted, "Enter on Mute mutes");
+      expect(part(alice, "mute-button")!.getAttribute("aria-pressed")).to.equal("true");
 
-    await tabTo(alice, "camera-button");
-    // " ", not "Space": puppeteer's WebDriver BiDi keyboard (Firefox) knows only the former.
-    await sendKeys({ press: " " });
-    await waitUntil(() => alice.cameraOff, "Space on Camera off turns the camera off");
-    expect(part(alice, "camera-button")!.getAttribute("aria-pressed")).to.equal("true");
-    expect(alice.state).to.equal("connected");
+      await tabTo(alice, "camera-button");
+      // " ", not "Space": puppeteer's WebDriver BiDi keyboard (Firefox) knows only the former.
+      await sendKeys({ press: " " });
+      await waitUntil(() => alice.cameraOff, "Space on Camera off turns the camera off");
+      expect(part(alice, "camera-button")!.getAttribute("aria-pressed")).to.equal("true");
+      expect(alice.state).to.equal("connected");
 
-    await tabTo(alice, "hangup-button");
-    await sendKeys({ press: "Enter" });
-    await Promise.all([waitForState(alice, "ended"), waitForState(bob, "ended")]);
-    await alice.updateComplete;
-    expect(focusedPart(alice), "focus after hanging up").to.equal("call-button");
+      await tabTo(alice, "hangup-button");
+      await sendKeys({ press: "Enter" });
+      await Promise.all([waitForState(alice, "ended"), waitForState(bob, "ended")]);
+      await alice.updateComplete;
+      expect(focusedPart(alice), "focus after hanging up").to.equal("call-button");
 
-    // One live region per element, present throughout, announced every step.
-    expect(part(alice, "status")).to.equal(aliceStatus);
-    expect(part(bob, "status")).to.equal(bobStatus);
-    expect(aliceStatus.getAttribute("aria-live")).to.equal("polite");
-    expect(aliceHeard).to.include.members([
-      "Calling bob…",
-      "In a call with bob.",
-      "Call with bob ended.",
-    ]);
-    expect(bobHeard).to.include.members(["alice is calling you.", "alice hung up."]);
-  });
+      // One live region per element, present throughout, announced every step.
+      expect(part(alice, "status")).to.equal(aliceStatus);
+      expect(part(bob, "status")).to.equal(bobStatus);
+      expect(aliceStatus.getAttribute("aria-live")).to.equal("polite");
+      expect(aliceHeard).to.include.members([
+        "Calling bob…",
+        "In a call with bob.",
+        "Call with bob ended.",
+      ]);
+      expect(bobHeard).to.include.members(["alice is calling you.", "alice hung up."]);
+    },
+  );
 
-  it("visits the in-call controls in the order they are shown", async () => {
+  itWithWebRTC("visits the in-call controls in the order they are shown", async () => {
     const [alice, bob] = await mountCallers(url, ["alice", "bob"]);
     await alice.call("bob");
     await waitForState(bob, "ringing");

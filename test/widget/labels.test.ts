@@ -24,6 +24,7 @@ import {
   uniqueRoom,
   waitForState,
 } from "./helpers.ts";
+import { itWithWebRTC } from "./webrtc-gate.ts";
 
 /**
  * The accessible name, as far as these controls need it: aria-label, else
@@ -56,7 +57,7 @@ describe("<p2p-call> labels and languages", () => {
 
   afterEach(() => sinon.restore());
 
-  it('speaks Korean with lang="ko": names of controls, prompt and status', async () => {
+  itWithWebRTC('speaks Korean with lang="ko": names of controls, prompt and status', async () => {
     const [alice, bob] = await mountCallers(url, ["alice", "bob"]);
     alice.lang = "ko";
     bob.setAttribute("lang", "ko-KR");
@@ -187,7 +188,7 @@ describe("<p2p-call> labels and languages", () => {
     element.remove();
   });
 
-  it("merges the labels property over the language's table", async () => {
+  itWithWebRTC("merges the labels property over the language's table", async () => {
     const [alice, bob] = await mountCallers(url, ["alice", "bob"]);
     alice.labels = {
       call: "Ring",

@@ -1,8 +1,9 @@
 import { expect, waitUntil } from "@open-wc/testing";
 import sinon from "sinon";
 import { connect, mountCallers, startSignaling, waitForState } from "./helpers.ts";
+import { describeWithWebRTC } from "./webrtc-gate.ts";
 
-describe("<p2p-call> lifecycle", () => {
+describeWithWebRTC("<p2p-call> lifecycle", () => {
   let url: string;
 
   before(async () => {

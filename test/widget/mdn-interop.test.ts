@@ -2,6 +2,7 @@ import { expect, fixture, html, waitUntil } from "@open-wc/testing";
 import type { P2pCall } from "../../widget/src/element/p2p-call.ts";
 import { expectRemoteFrames, startSignaling, uniqueRoom, waitForState } from "./helpers.ts";
 import { MdnClient } from "./mdn-client.ts";
+import { describeWithWebRTC } from "./webrtc-gate.ts";
 
 /** Frames arrive in the MDN client's remote stream (it has no <video> of its own here). */
 async function expectFramesAt(stream: () => MediaStream | null): Promise<void> {
@@ -20,7 +21,7 @@ async function expectFramesAt(stream: () => MediaStream | null): Promise<void> {
   }
 }
 
-describe("<p2p-call> with MDN's webrtc-from-chat client", () => {
+describeWithWebRTC("<p2p-call> with MDN's webrtc-from-chat client", () => {
   let url: string;
   let mdn: MdnClient | undefined;
 

@@ -10,10 +10,11 @@ import {
   startSignaling,
   waitForState,
 } from "./helpers.ts";
+import { describeWithWebRTC } from "./webrtc-gate.ts";
 
 const denied = () => new DOMException("Permission denied", "NotAllowedError");
 
-describe("<p2p-call> media", () => {
+describeWithWebRTC("<p2p-call> media", () => {
   let url: string;
 
   before(async () => {

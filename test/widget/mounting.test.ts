@@ -10,6 +10,7 @@ import {
   uniqueRoom,
   waitForState,
 } from "./helpers.ts";
+import { itWithWebRTC } from "./webrtc-gate.ts";
 
 /** Counts the sockets the page opens from now on (the spy wraps the constructor). */
 const countSockets = (): SinonSpy => sinon.spy(window, "WebSocket");
@@ -46,7 +47,7 @@ describe("<p2p-call> mounting", () => {
     return element;
   }
 
-  it("moving the element in the DOM keeps its socket and its call", async () => {
+  itWithWebRTC("moving the element in the DOM keeps its socket and its call", async () => {
     const [alice, bob] = await mountCallers(url, ["alice", "bob"]);
     await connect(alice, bob);
     const sockets = countSockets();
@@ -108,7 +109,7 @@ describe("<p2p-call> mounting", () => {
     expect(watcher.users).to.deep.equal(["alice"]);
   });
 
-  it("removal for good closes the socket and leaves no live track", async () => {
+  itWithWebRTC("removal for good closes the socket and leaves no live track", async () => {
     const getUserMedia = sinon.spy(navigator.mediaDevices, "getUserMedia");
     const sockets = countSockets();
     const [alice, bob] = await mountCallers(url, ["alice", "bob"]);

@@ -6,6 +6,7 @@ import {
   type PeerSignal,
 } from "../../widget/src/call/peer-controller.ts";
 import { FakeHost } from "./fake-host.ts";
+import { describeWithWebRTC } from "./webrtc-gate.ts";
 
 /**
  * Two PeerControllers wired back to back in one page (no service): the
@@ -36,7 +37,7 @@ function stream(): Promise<MediaStream> {
   return navigator.mediaDevices.getUserMedia({ video: true, audio: true });
 }
 
-describe("PeerController (perfect negotiation, fake host)", () => {
+describeWithWebRTC("PeerController (perfect negotiation, fake host)", () => {
   const opened: PeerController[] = [];
   const streams: MediaStream[] = [];
 

@@ -12,6 +12,7 @@ import {
   waitForState,
 } from "./helpers.ts";
 import { type Coturn, coturnOutput, startCoturn, stopInfra, turnCredential } from "./infra.ts";
+import { describeWithWebRTC, itWithWebRTC } from "./webrtc-gate.ts";
 
 async function openedTracks(getUserMedia: SinonSpy): Promise<MediaStreamTrack[]> {
   const streams = await Promise.allSettled(getUserMedia.returnValues as Promise<MediaStream>[]);
@@ -96,32 +97,35 @@ describe("<p2p-call> pre-call check", () => {
     element.closePrecheck();
   });
 
-  it("names a STUN or TURN server that does not answer, without showing credentials", async () => {
-    // Nothing answers on port 4 (not 9: Firefox refuses fetch's "bad ports" as ICE servers).
-    const servers = [
-      { urls: "stun:127.0.0.1:4" },
-      { urls: "turn:127.0.0.1:4", username: "precheck-user", credential: "precheck-secret" },
-    ];
-    const element = await mount({ iceServers: JSON.stringify(servers) });
+  itWithWebRTC(
+    "names a STUN or TURN server that does not answer, without showing credentials",
+    async () => {
+      // Nothing answers on port 4 (not 9: Firefox refuses fetch's "bad ports" as ICE servers).
+      const servers = [
+        { urls: "stun:127.0.0.1:4" },
+        { urls: "turn:127.0.0.1:4", username: "precheck-user", credential: "precheck-secret" },
+      ];
+      const element = await mount({ iceServers: JSON.stringify(servers) });
 
-    const result = await element.precheck({ iceTimeout: 1_500 });
+      const result = await element.precheck({ iceTimeout: 1_500 });
 
-    expect(result.servers.map(({ url, kind, status }) => ({ url, kind, status }))).to.deep.equal([
-      { url: "stun:127.0.0.1:4", kind: "stun", status: "fail" },
-      { url: "turn:127.0.0.1:4", kind: "turn", status: "fail" },
-    ]);
-    expect(result.servers[0]!.detail).to.match(/did not answer/);
-    expect(result.ready).to.equal(false);
-    expect(result.verdict).to.match(
-      /^Not ready: .*STUN stun:127\.0\.0\.1:4: did not answer within 1\.5 s/,
-    );
-    await element.updateComplete;
-    expect(panelText(element)).to.contain("TURN turn:127.0.0.1:4");
-    expect(element.shadowRoot!.innerHTML).not.to.contain("precheck-secret");
-    expect(element.shadowRoot!.innerHTML).not.to.contain("precheck-user");
-  });
+      expect(result.servers.map(({ url, kind, status }) => ({ url, kind, status }))).to.deep.equal([
+        { url: "stun:127.0.0.1:4", kind: "stun", status: "fail" },
+        { url: "turn:127.0.0.1:4", kind: "turn", status: "fail" },
+      ]);
+      expect(result.servers[0]!.detail).to.match(/did not answer/);
+      expect(result.ready).to.equal(false);
+      expect(result.verdict).to.match(
+        /^Not ready: .*STUN stun:127\.0\.0\.1:4: did not answer within 1\.5 s/,
+      );
+      await element.updateComplete;
+      expect(panelText(element)).to.contain("TURN turn:127.0.0.1:4");
+      expect(element.shadowRoot!.innerHTML).not.to.contain("precheck-secret");
+      expect(element.shadowRoot!.innerHTML).not.to.contain("precheck-user");
+    },
+  );
 
-  describe("against a real coturn on loopback", () => {
+  describeWithWebRTC("against a real coturn on loopback", () => {
     const SECRET = "precheck-turn-secret";
     let coturn: Coturn;
     /** coturn as a TURN server, on a TURN REST credential it accepts (valid for an hour). */
@@ -223,7 +227,7 @@ describe("<p2p-call> pre-call check", () => {
     expect(part(element, "precheck-button")!.getAttribute("aria-expanded")).to.equal("false");
   });
 
-  it("a call closes the check (the call needs the camera)", async () => {
+  itWithWebRTC("a call closes the check (the call needs the camera)", async () => {
     const [alice, bob] = await mountCallers(url, ["alice", "bob"]);
     const pending = alice.precheck();
     await waitUntil(() => part(alice, "precheck"), "the check is open");

@@ -5,6 +5,7 @@ import type { P2pCall } from "../../widget/src/element/p2p-call.ts";
 import { formatBitrate } from "../../widget/src/in-call/quality-panel.ts";
 import { levelOf, sampleQuality, snapshotOf } from "../../widget/src/in-call/quality-stats.ts";
 import { connect, mountCallers, part, startSignaling, waitForState } from "./helpers.ts";
+import { describeWithWebRTC } from "./webrtc-gate.ts";
 
 /** A getStats report as Chromium shapes it, with only the fields read. */
 function report(stats: Record<string, unknown>[]): RTCStatsReport {
@@ -117,7 +118,7 @@ function panelValue(element: P2pCall, term: string): string | null {
   return rows.find((dt) => dt.textContent === term)?.nextElementSibling?.textContent ?? null;
 }
 
-describe("<p2p-call> call quality", () => {
+describeWithWebRTC("<p2p-call> call quality", () => {
   let url: string;
 
   before(async () => {

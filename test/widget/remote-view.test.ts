@@ -3,6 +3,7 @@ import { sendMouse } from "@web/test-runner-commands";
 import sinon from "sinon";
 import type { P2pCall } from "../../widget/src/element/p2p-call.ts";
 import { connect, expectRemoteFrames, mountCallers, part, startSignaling } from "./helpers.ts";
+import { describeWithWebRTC } from "./webrtc-gate.ts";
 
 /** A real (trusted) click: fullscreen and picture-in-picture need the user activation. */
 async function userClick(element: Element): Promise<void> {
@@ -13,7 +14,7 @@ async function userClick(element: Element): Promise<void> {
   });
 }
 
-describe("<p2p-call> remote video: picture-in-picture and fullscreen", () => {
+describeWithWebRTC("<p2p-call> remote video: picture-in-picture and fullscreen", () => {
   let url: string;
 
   before(async () => {

@@ -13,6 +13,7 @@ import type { CallState } from "../../widget/src/api/call-state.ts";
 import type { P2pStateChangeEvent, P2pUserListEvent } from "../../widget/src/api/events.ts";
 import type { P2pCall } from "../../widget/src/element/p2p-call.ts";
 import { expectRemoteFrames, uniqueRoom, waitForState } from "./helpers.ts";
+import { describeWithWebRTC } from "./webrtc-gate.ts";
 
 interface Framed {
   frame: HTMLIFrameElement;
@@ -43,7 +44,7 @@ function recordStates(element: P2pCall): CallState[] {
   return states;
 }
 
-describe("<p2p-call> reload during a call (resume)", () => {
+describeWithWebRTC("<p2p-call> reload during a call (resume)", () => {
   let url: string;
 
   afterEach(() => sinon.restore());

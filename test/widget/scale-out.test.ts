@@ -12,6 +12,7 @@ import {
   stopClusterInstance,
   stopInfra,
 } from "./infra.ts";
+import { itWithWebRTC } from "./webrtc-gate.ts";
 
 describe("<p2p-call> across two service instances sharing Redis", () => {
   let cluster: Cluster;
@@ -30,26 +31,29 @@ describe("<p2p-call> across two service instances sharing Redis", () => {
     expect(cluster.instances[0]).to.not.equal(cluster.instances[1]);
   });
 
-  it("completes a call between elements on different instances, frames advancing on both", async () => {
-    const [alice, bob] = await mountCallersOn([
-      { name: "alice", url: cluster.urls[0] },
-      { name: "bob", url: cluster.urls[1] },
-    ]);
-    expect(alice.users).to.deep.equal(["bob"]);
-    expect(bob.users).to.deep.equal(["alice"]);
+  itWithWebRTC(
+    "completes a call between elements on different instances, frames advancing on both",
+    async () => {
+      const [alice, bob] = await mountCallersOn([
+        { name: "alice", url: cluster.urls[0] },
+        { name: "bob", url: cluster.urls[1] },
+      ]);
+      expect(alice.users).to.deep.equal(["bob"]);
+      expect(bob.users).to.deep.equal(["alice"]);
 
-    await connect(alice, bob);
-    await Promise.all([expectRemoteFrames(alice), expectRemoteFrames(bob)]);
-    expect(alice.peer).to.equal("bob");
-    expect(bob.peer).to.equal("alice");
+      await connect(alice, bob);
+      await Promise.all([expectRemoteFrames(alice), expectRemoteFrames(bob)]);
+      expect(alice.peer).to.equal("bob");
+      expect(bob.peer).to.equal("alice");
 
-    // And the hang-up crosses instances too.
-    bob.hangUp();
-    await waitForState(alice, "ended");
-    expect(alice.endReason).to.equal("hangup");
-  });
+      // And the hang-up crosses instances too.
+      bob.hangUp();
+      await waitForState(alice, "ended");
+      expect(alice.endReason).to.equal("hangup");
+    },
+  );
 
-  it("a call works in both directions across the instances", async () => {
+  itWithWebRTC("a call works in both directions across the instances", async () => {
     const [alice, bob] = await mountCallersOn([
       { name: "alice", url: cluster.urls[0] },
       { name: "bob", url: cluster.urls[1] },

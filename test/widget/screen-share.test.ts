@@ -11,6 +11,7 @@ import {
   trackEnder,
   waitForState,
 } from "./helpers.ts";
+import { describeWithWebRTC } from "./webrtc-gate.ts";
 
 /**
  * A fake display source: a canvas stream, painted continuously so the
@@ -41,7 +42,7 @@ function remoteSource(element: P2pCall): "camera" | "screen" | "none" {
 const videoSender = (element: P2pCall): RTCRtpSender =>
   element.peerConnection!.getSenders().find((sender) => sender.track?.kind === "video")!;
 
-describe("<p2p-call> screen share", () => {
+describeWithWebRTC("<p2p-call> screen share", () => {
   let url: string;
   let display: ReturnType<typeof fakeDisplay> | undefined;
 

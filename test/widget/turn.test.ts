@@ -19,6 +19,7 @@ import {
   turnCredential,
 } from "./infra.ts";
 import { turnPassword } from "../support/turn-password.ts";
+import { describeWithWebRTC } from "./webrtc-gate.ts";
 
 const SECRET = "browser-turn-secret";
 const TURN_TTL_SECONDS = 600;
@@ -52,7 +53,7 @@ function recordIce(): IceRecord[] {
   return records;
 }
 
-describe("<p2p-call> through a real coturn with service-minted credentials", () => {
+describeWithWebRTC("<p2p-call> through a real coturn with service-minted credentials", () => {
   let coturn: Coturn;
   let url: string;
 

@@ -82,9 +82,13 @@ export class P2pCallEndedEvent extends Event {
  * - `media`: getUserMedia or a device switch (camera missing, denied, busy);
  * - `signaling`: the service refused something or the socket dropped;
  * - `peer`: RTCPeerConnection negotiation or ICE;
- * - `protocol`: the service sent a frame the element cannot understand.
+ * - `protocol`: the service sent a frame the element cannot understand;
+ * - `unsupported`: this browser cannot make calls (no WebRTC: `RTCPeerConnection` is missing,
+ *   as in some in-app browsers and old WebViews). Sent once, as the element starts; its lobby
+ *   still works, it shows "This browser can't make video calls" instead of call buttons, and
+ *   `call()` rejects with a NotSupportedError.
  */
-export type P2pErrorKind = "media" | "signaling" | "peer" | "protocol";
+export type P2pErrorKind = "media" | "signaling" | "peer" | "protocol" | "unsupported";
 
 /** Something went wrong. `message` is a sentence fit to show a user. */
 export class P2pErrorEvent extends Event {

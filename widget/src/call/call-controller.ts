@@ -17,6 +17,7 @@ import { saveResumeCall, takeResumeCall } from "./resume-call.ts";
 import { describeMediaError } from "./media-errors.ts";
 import type { CallSentences } from "./status-text.ts";
 import { formatLabel } from "../element/words.ts";
+import { hasWebRTC } from "../element/webrtc-support.ts";
 
 /** Options of `accept()`. */
 export interface AcceptOptions {
@@ -57,6 +58,10 @@ const RESUME_MARGIN = 10_000;
 const RESUME_CALL_MAX_AGE = 10 * 60_000;
 
 const invalidState = (message: string) => new DOMException(message, "InvalidStateError");
+
+/** Why `call()` rejects, and the `p2p-error` of kind `unsupported`, where there is no WebRTC. */
+export const NO_WEBRTC =
+  "This browser can't make video calls: it has no WebRTC (RTCPeerConnection).";
 
 /**
  * The call itself: drives the call state machine (call-state.ts) from user
@@ -126,6 +131,7 @@ export class CallController implements ReactiveController {
   }
 
   async #dial(name: string, resume: boolean): Promise<void> {
+    if (!hasWebRTC) throw new DOMException(NO_WEBRTC, "NotSupportedError");
     const own = this.#settings.ownName();
     if (!own || this.#parts.signaling.status !== "online") {
       throw invalidState("Not connected to the signaling service yet.");
@@ -456,6 +462,12 @@ export class CallController implements ReactiveController {
     }
     if (isInCall(this.state)) {
       this.#parts.signaling.send({ type: "hang-up", target: from, reason: "busy" });
+      return;
+    }
+    // No ringing for a call this browser cannot take: the caller's call fails
+    // on our side ("failed"), as it would once the answer could not be made.
+    if (!hasWebRTC) {
+      this.#parts.signaling.send({ type: "hang-up", target: from, reason: "failed" });
       return;
     }
     const own = this.#settings.ownName();

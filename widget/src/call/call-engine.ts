@@ -10,7 +10,7 @@
 import { adoptStyles, type CSSResult, html, nothing, type TemplateResult } from "lit";
 import { CallState, isInCall } from "../api/call-state.ts";
 import { callStyles } from "./styles.ts";
-import { CallController } from "./call-controller.ts";
+import { CallController, NO_WEBRTC } from "./call-controller.ts";
 import { MediaController } from "./media-controller.ts";
 import { PeerController } from "./peer-controller.ts";
 import { canChooseSpeaker, PlaybackController } from "./playback-controller.ts";
@@ -31,6 +31,7 @@ import { checkRelay } from "./relay-messages.ts";
 import { describeCall, formatDuration } from "./status-text.ts";
 import { SupportTools } from "./tools.ts";
 import { renderChatPanel, styles as chatStyles } from "./chat-panel.ts";
+import { hasWebRTC } from "../element/webrtc-support.ts";
 
 /**
  * Adds a lazily loaded module's styles to a shadow root. Constructed sheets,
@@ -139,6 +140,8 @@ export class CallEngine implements Engine {
     this.addStyles(chatStyles);
     this.media.setMuted(attributes.muted);
     this.media.setCameraOff(attributes.cameraOff);
+    // Once per element, as soon as it knows; its lobby goes on without call buttons.
+    if (!hasWebRTC) report("unsupported", NO_WEBRTC);
     port.host.addController(this);
   }
 
@@ -149,7 +152,7 @@ export class CallEngine implements Engine {
       state,
       peer: session.peerName,
       endReason: session.endReason,
-      status: state === CallState.Idle ? null : this.#describeCall(),
+      status: this.#describeCall(),
       localStream: this.media.stream,
       remoteStream: this.peer.remoteStream,
       peerConnection: this.peer.connection,
@@ -246,12 +249,18 @@ export class CallEngine implements Engine {
   /**
    * What the status line says of the current or last call, in the element's
    * language; `null`: no call yet (idle), the element's lobby line applies.
+   * Without WebRTC there is none to be had: instead of the lobby's "Ready.
+   * Choose someone to call.", that the browser cannot call.
    */
-  /** The status line of the current or last call, in the element's language. */
   #describeCall(): string | null {
     const call = this.session;
     const state = call.state;
-    if (state === CallState.Idle) return null;
+    if (state === CallState.Idle) {
+      const signaling = this.#port.signaling;
+      return hasWebRTC || !signaling.registeredName || signaling.status !== "online"
+        ? null
+        : this.words().noWebRTC;
+    }
     return describeCall({
       state,
       peer: call.peerName,

@@ -27,6 +27,8 @@ export const englishCallLabels = {
   hearCall: "Click to hear the call",
   precheck: "Check camera & network",
   debugReport: "Debug report",
+  /** The lobby's status line where the browser has no WebRTC (instead of "Ready. Choose…"). */
+  noWebRTC: "This browser can't make video calls.",
   // The chat panel
   chatLog: "Messages",
   chatInput: "Message",

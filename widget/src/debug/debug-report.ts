@@ -12,6 +12,7 @@ import type { CallState, EndReason } from "../api/call-state.ts";
 import type { DiagnosticEntry } from "../element/diagnostics-log.ts";
 import type { Words } from "../element/words.ts";
 import type { SignalingStatus } from "../api/events.ts";
+import { hasWebRTC } from "../element/webrtc-support.ts";
 
 /** What the report is made of, as the element sees it now. */
 export interface DebugSnapshot {
@@ -151,7 +152,9 @@ export async function buildDebugReport(snapshot: DebugSnapshot): Promise<string>
     `Peer connection: ${
       pc
         ? `connection ${pc.connectionState}, ICE ${pc.iceConnectionState}, signaling ${pc.signalingState}, gathering ${pc.iceGatheringState}`
-        : "none"
+        : hasWebRTC
+        ? "none"
+        : "not available (this browser has no WebRTC)"
     }`,
     `Selected candidate pair: ${pair ?? "none"}`,
     `ICE servers: ${describeServers(snapshot.iceServers, snapshot.iceTransportPolicy)}`,

@@ -16,6 +16,7 @@ import {
 } from "../api/events.ts";
 import { styles } from "./styles.ts";
 import { resolveSignalingUrl } from "./signaling-url.ts";
+import { hasWebRTC } from "./webrtc-support.ts";
 
 /** How long a call may ring, in milliseconds, unless `ring-timeout` says otherwise. */
 export const DEFAULT_RING_TIMEOUT = 30_000;
@@ -147,7 +148,8 @@ const iceServersConverter = {
  * @fires {P2pIncomingCallEvent} p2p-incoming-call - Someone calls; `accept()` or `decline()`.
  * @fires {P2pUserListEvent} p2p-user-list - The room's members changed.
  * @fires {P2pCallEndedEvent} p2p-call-ended - A call ended, with reason, side and duration.
- * @fires {P2pErrorEvent} p2p-error - Something failed; `kind` is media, signaling, peer or protocol.
+ * @fires {P2pErrorEvent} p2p-error - Something failed; `kind` is media, signaling, peer or protocol,
+ *   or `unsupported`: the browser has no WebRTC and cannot call (once, as the element starts).
  * @fires {P2pSignalingChangeEvent} p2p-signaling-change - The signaling connection status changed.
  * @fires {P2pQualityEvent} p2p-quality - Every second of a connected call: `level` (good, fair,
  *   poor) and `sample` (round trip, bitrates, packet loss, resolution, frame rate).
@@ -443,8 +445,9 @@ export class P2pCall extends LitElement {
    * Calls `name` (a member of the room). Resolves once the offer is on its
    * way; follow `p2p-state-change` for the outcome. Rejects with an
    * InvalidStateError if not registered yet, already in a call, or `name` is
-   * our own. Media failures do not reject: the state becomes `failed` and a
-   * `p2p-error` (kind `media`) explains.
+   * our own; with a NotSupportedError where the browser has no WebRTC. Media
+   * failures do not reject: the state becomes `failed` and a `p2p-error`
+   * (kind `media`) explains.
    */
   async call(name: string): Promise<void> {
     return (this.#engine ?? await this.#loadEngine()).call(name);
@@ -605,12 +608,16 @@ export class P2pCall extends LitElement {
               html`
                 <li part="user" class="user">
                   <span class="user-name">${user}</span>
-                  <button
-                    part="call-button"
-                    class="primary"
-                    aria-label=${formatLabel(text.callUser, { name: user })}
-                    @click=${() => this.#port.run(() => this.call(user))}
-                  >${text.call}</button>
+                  ${hasWebRTC
+                    ? html`
+                      <button
+                        part="call-button"
+                        class="primary"
+                        aria-label=${formatLabel(text.callUser, { name: user })}
+                        @click=${() => this.#port.run(() => this.call(user))}
+                      >${text.call}</button>
+                    `
+                    : nothing}
                 </li>
               `
             )

@@ -10,6 +10,7 @@
 
 import { formatLabel } from "../element/words.ts";
 import { englishPrecheckLabels, type PrecheckWords } from "./precheck-labels.ts";
+import { hasWebRTC } from "../element/webrtc-support.ts";
 
 export type IceServerKind = "stun" | "turn";
 
@@ -90,6 +91,10 @@ export function probeIceServer(
   const kind = iceServerKind(url);
   if (!kind) {
     return Promise.resolve({ url, kind, status: "fail", detail: words.precheckNotUrl });
+  }
+  // Only a peer connection gathers candidates (see webrtc-support.ts).
+  if (!hasWebRTC) {
+    return Promise.resolve({ url, kind, status: "fail", detail: words.precheckNoWebRTC });
   }
   let pc: RTCPeerConnection;
   try {

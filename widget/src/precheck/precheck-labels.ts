@@ -45,6 +45,7 @@ export const englishPrecheckLabels = {
   precheckNoAnswer: "did not answer",
   precheckNotUrl: "is not a stun: or turn: URL",
   precheckUnusable: "is not a usable server entry",
+  precheckNoWebRTC: "cannot be checked: this browser has no WebRTC",
 };
 
 export type PrecheckWords = typeof englishPrecheckLabels;
