@@ -1,6 +1,6 @@
 import { expect } from "@open-wc/testing";
-import { CallState, isInCall } from "../../widget/src/call-state.ts";
-import { type CallEvent, nextState } from "../../widget/src/call-transitions.ts";
+import { CallState, isInCall } from "../../widget/src/api/call-state.ts";
+import { type CallEvent, nextState } from "../../widget/src/call/call-transitions.ts";
 
 const all = Object.values(CallState);
 

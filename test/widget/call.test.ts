@@ -1,6 +1,6 @@
 import { expect, waitUntil } from "@open-wc/testing";
 import sinon from "sinon";
-import type { P2pStateChangeEvent } from "../../widget/src/events.ts";
+import type { P2pStateChangeEvent } from "../../widget/src/api/events.ts";
 import {
   connect,
   expectRemoteFrames,

@@ -1,8 +1,8 @@
 import { expect, fixture, html, waitUntil } from "@open-wc/testing";
 import { sendKeys } from "@web/test-runner-commands";
 import sinon from "sinon";
-import { MAX_CHAT_HISTORY, parseChatFrame } from "../../widget/src/controllers/chat-controller.ts";
-import type { P2pCall } from "../../widget/src/p2p-call.ts";
+import { MAX_CHAT_HISTORY, parseChatFrame } from "../../widget/src/call/chat-controller.ts";
+import type { P2pCall } from "../../widget/src/element/p2p-call.ts";
 import {
   collideNextOffers,
   connect,

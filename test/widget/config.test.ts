@@ -1,7 +1,7 @@
 import { expect, fixture, html, waitUntil } from "@open-wc/testing";
 import sinon from "sinon";
-import type { P2pErrorEvent } from "../../widget/src/events.ts";
-import type { P2pCall } from "../../widget/src/p2p-call.ts";
+import type { P2pErrorEvent } from "../../widget/src/api/events.ts";
+import type { P2pCall } from "../../widget/src/element/p2p-call.ts";
 import { mountCallers, startSignaling, uniqueRoom, waitForState } from "./helpers.ts";
 import { itWithWebRTC } from "./webrtc-gate.ts";
 

@@ -1,8 +1,8 @@
 import { expect, waitUntil } from "@open-wc/testing";
 import sinon from "sinon";
-import { redact, safeUrl } from "../../widget/src/debug-report.ts";
-import { P2pErrorEvent } from "../../widget/src/events.ts";
-import type { P2pCall } from "../../widget/src/p2p-call.ts";
+import { redact, safeUrl } from "../../widget/src/debug/debug-report.ts";
+import { P2pErrorEvent } from "../../widget/src/api/events.ts";
+import type { P2pCall } from "../../widget/src/element/p2p-call.ts";
 import { connect, mountCallers, part, partWhenShown, startSignaling } from "./helpers.ts";
 import { itWithWebRTC } from "./webrtc-gate.ts";
 

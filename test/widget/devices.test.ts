@@ -1,7 +1,7 @@
 import { expect, waitUntil } from "@open-wc/testing";
 import sinon from "sinon";
-import { DEVICE_MEMORY_KEY, loadDeviceChoices } from "../../widget/src/device-memory.ts";
-import type { P2pCall } from "../../widget/src/p2p-call.ts";
+import { DEVICE_MEMORY_KEY, loadDeviceChoices } from "../../widget/src/call/device-memory.ts";
+import type { P2pCall } from "../../widget/src/element/p2p-call.ts";
 import {
   connect,
   expectRemoteFrames,

@@ -6,9 +6,9 @@
 import { expect, fixture, html, waitUntil } from "@open-wc/testing";
 import { executeServerCommand } from "@web/test-runner-commands";
 import sinon, { type SinonSpy } from "sinon";
-import "../../widget/src/p2p-call.ts";
-import type { P2pCall } from "../../widget/src/p2p-call.ts";
-import type { CallState } from "../../widget/src/call-state.ts";
+import "../../widget/src/element/p2p-call.ts";
+import type { P2pCall } from "../../widget/src/element/p2p-call.ts";
+import type { CallState } from "../../widget/src/api/call-state.ts";
 
 export interface SignalingService {
   url: string;

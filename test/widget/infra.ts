@@ -7,7 +7,7 @@
 import { fixture, html, waitUntil } from "@open-wc/testing";
 import { executeServerCommand } from "@web/test-runner-commands";
 import { ifDefined } from "lit/directives/if-defined.js";
-import type { P2pCall } from "../../widget/src/p2p-call.ts";
+import type { P2pCall } from "../../widget/src/element/p2p-call.ts";
 import { turnPassword } from "../support/turn-password.ts";
 import { uniqueRoom } from "./helpers.ts";
 

@@ -7,7 +7,7 @@
  */
 import { expect, fixture, html, waitUntil } from "@open-wc/testing";
 import { sendKeys } from "@web/test-runner-commands";
-import type { P2pCall } from "../../widget/src/p2p-call.ts";
+import type { P2pCall } from "../../widget/src/element/p2p-call.ts";
 import {
   expectRemoteFrames,
   mountCallers,

@@ -1,10 +1,21 @@
 import { expect, fixture, html, waitUntil } from "@open-wc/testing";
 import sinon from "sinon";
-import { CallState, type EndReason } from "../../widget/src/call-state.ts";
-import { describeCall, describeLobby } from "../../widget/src/labels-ko.ts";
-import { labelLanguage } from "../../widget/src/controllers/language-controller.ts";
-import { englishLabels, formatLabel } from "../../widget/src/labels.ts";
-import type { P2pCall } from "../../widget/src/p2p-call.ts";
+import { CallState, type EndReason } from "../../widget/src/api/call-state.ts";
+import { englishCallLabels } from "../../widget/src/call/call-labels.ts";
+import { describeMediaError } from "../../widget/src/call/media-errors.ts";
+import { describeCall } from "../../widget/src/call/status-text.ts";
+import { englishDebugLabels } from "../../widget/src/debug/debug-report.ts";
+import { englishQualityLabels } from "../../widget/src/in-call/quality-panel.ts";
+import { englishViewLabels } from "../../widget/src/in-call/view-controls.ts";
+import { englishPrecheckLabels } from "../../widget/src/precheck/precheck-labels.ts";
+import { labels as korean } from "../../widget/src/i18n/ko.ts";
+import {
+  describeLobby,
+  englishLabels,
+  formatLabel,
+  labelLanguage,
+} from "../../widget/src/element/words.ts";
+import type { P2pCall } from "../../widget/src/element/p2p-call.ts";
 import {
   connect,
   mountCallers,
@@ -50,9 +61,12 @@ describe("<p2p-call> labels and languages", () => {
     const [alice, bob] = await mountCallers(url, ["alice", "bob"]);
     alice.lang = "ko";
     bob.setAttribute("lang", "ko-KR");
-    await waitUntil(() => nameOf(alice, "call-button") === "bob님에게 전화", "Korean loads", {
-      timeout: 10_000,
-    });
+    // Korean comes with the element's chunk, the tools row with the call engine.
+    await waitUntil(
+      () => nameOf(alice, "call-button") === "bob님에게 전화" && part(alice, "debug-button"),
+      "Korean and the call engine load",
+      { timeout: 10_000 },
+    );
     expect(part(alice, "call-button")!.textContent!.trim()).to.equal("전화");
     expect(part(alice, "status")!.textContent!.trim()).to.equal(
       "준비되었습니다. 통화할 사람을 선택하세요.",
@@ -228,6 +242,36 @@ describe("labels", () => {
     expect(formatLabel("{count} of {total}", { count: 2 })).to.equal("2 of {total}");
   });
 
+  it("has Korean for every English word of every chunk, and nothing else", () => {
+    const english = {
+      ...englishLabels,
+      ...englishCallLabels,
+      ...englishQualityLabels,
+      ...englishViewLabels,
+      ...englishPrecheckLabels,
+      ...englishDebugLabels,
+    };
+    expect(Object.keys(korean).sort()).to.deep.equal(Object.keys(english).sort());
+    for (const [key, value] of Object.entries(korean)) expect(value, key).to.match(hangul);
+    // The placeholders a sentence fills in are there in Korean too.
+    for (const [key, value] of Object.entries(english)) {
+      const placeholders = (text: string) => (text.match(/\{\w+\}/g) ?? []).sort();
+      expect(placeholders(korean[key as keyof typeof korean]), key).to.deep.equal(
+        placeholders(value),
+      );
+    }
+  });
+
+  it("says media errors and the speaker picker's name in Korean", () => {
+    for (
+      const name of ["NotAllowedError", "NotFoundError", "NotReadableError", "Overconstrained", "X"]
+    ) {
+      expect(describeMediaError(new DOMException("x", name), korean), name).to.match(hangul);
+    }
+    expect(describeMediaError(new TypeError("x"), korean)).to.match(hangul);
+    expect(korean.speaker).to.equal("스피커");
+  });
+
   it("has a Korean status sentence for every state and end reason", () => {
     const reasons: EndReason[] = [
       "hangup",
@@ -247,15 +291,15 @@ describe("labels", () => {
     };
     const sentences = [
       ...Object.values(CallState).flatMap((state) =>
-        state === CallState.Idle ? [] : [describeCall({ ...base, state })]
+        state === CallState.Idle ? [] : [describeCall({ ...base, state }, korean)]
       ),
       ...(["offline", "connecting", "reconnecting", "online"] as const).flatMap((signaling) => [
-        describeLobby(signaling, "alice"),
-        describeLobby(signaling, null),
+        describeLobby(signaling, "alice", korean),
+        describeLobby(signaling, null, korean),
       ]),
       ...reasons.flatMap((endReason) =>
         (["local", "remote"] as const).map((endedBy) =>
-          describeCall({ ...base, state: CallState.Ended, endReason, endedBy })
+          describeCall({ ...base, state: CallState.Ended, endReason, endedBy }, korean)
         )
       ),
     ];
@@ -266,6 +310,6 @@ describe("labels", () => {
       endReason: "hangup",
       endedBy: "remote",
       endedFrom: CallState.Ringing,
-    })).to.equal("bob님의 부재중 전화입니다.");
+    }, korean)).to.equal("bob님의 부재중 전화입니다.");
   });
 });

@@ -1,5 +1,5 @@
 import { expect, fixture, html, waitUntil } from "@open-wc/testing";
-import type { P2pCall } from "../../widget/src/p2p-call.ts";
+import type { P2pCall } from "../../widget/src/element/p2p-call.ts";
 import { expectRemoteFrames, startSignaling, uniqueRoom, waitForState } from "./helpers.ts";
 import { MdnClient } from "./mdn-client.ts";
 import { describeWithWebRTC } from "./webrtc-gate.ts";

@@ -1,6 +1,6 @@
 import { expect, fixture, html, waitUntil } from "@open-wc/testing";
 import sinon, { type SinonSpy } from "sinon";
-import type { P2pCall } from "../../widget/src/p2p-call.ts";
+import type { P2pCall } from "../../widget/src/element/p2p-call.ts";
 import {
   connect,
   expectRemoteFrames,

@@ -4,7 +4,7 @@ import {
   type MediaPathStatus,
   PeerController,
   type PeerSignal,
-} from "../../widget/src/controllers/peer-controller.ts";
+} from "../../widget/src/call/peer-controller.ts";
 import { FakeHost } from "./fake-host.ts";
 import { describeWithWebRTC } from "./webrtc-gate.ts";
 

@@ -1,12 +1,13 @@
 import { expect } from "@open-wc/testing";
-import { backoffDelay } from "../../widget/src/backoff.ts";
-import type { CallState, EndReason } from "../../widget/src/call-state.ts";
-import { describeLobby } from "../../widget/src/lobby-text.ts";
-import { describeMediaError } from "../../widget/src/media-errors.ts";
-import { parseServerMessage } from "../../widget/src/protocol.ts";
-import { checkRelay } from "../../widget/src/relay-messages.ts";
-import { resolveSignalingUrl } from "../../widget/src/signaling-url.ts";
-import { describeCall, describeEnd, formatDuration } from "../../widget/src/status-text.ts";
+import { backoffDelay } from "../../widget/src/element/backoff.ts";
+import type { CallState, EndReason } from "../../widget/src/api/call-state.ts";
+import { describeLobby, englishLabels } from "../../widget/src/element/words.ts";
+import { englishCallLabels } from "../../widget/src/call/call-labels.ts";
+import { describeMediaError } from "../../widget/src/call/media-errors.ts";
+import { parseServerMessage } from "../../widget/src/element/protocol.ts";
+import { checkRelay } from "../../widget/src/call/relay-messages.ts";
+import { resolveSignalingUrl } from "../../widget/src/element/signaling-url.ts";
+import { describeCall, describeEnd, formatDuration } from "../../widget/src/call/status-text.ts";
 
 describe("backoffDelay", () => {
   const options = { initial: 500, max: 15_000 };
@@ -60,7 +61,6 @@ describe("parseServerMessage", () => {
     expect(id.ok && id.message).to.deep.equal({
       type: "id",
       id: 7,
-      protocol: undefined,
       iceServers: [{ urls: "turn:t.example", username: "u", credential: "c" }],
     });
   });
@@ -124,7 +124,7 @@ describe("status text", () => {
       by: "local" | "remote",
       direction: "outgoing" | "incoming" = "outgoing",
       endedFrom: CallState = "connected",
-    ) => describeEnd({ reason, by, direction, peer: "bob", endedFrom });
+    ) => describeEnd({ reason, by, direction, peer: "bob", endedFrom }, englishCallLabels);
     expect(end("busy", "remote")).to.equal("bob is busy in another call.");
     expect(end("declined", "remote")).to.equal("bob declined the call.");
     expect(end("timeout", "local", "incoming")).to.equal("Missed call from bob.");
@@ -144,16 +144,20 @@ describe("status text", () => {
       endedBy: null,
       endedFrom: null,
     } as const;
-    expect(describeCall({ ...base, state: "calling" })).to.equal("Calling bob…");
-    expect(describeCall({ ...base, state: "ringing" })).to.equal("bob is calling you.");
-    expect(describeCall({ ...base, state: "reconnecting" })).to.contain("Reconnecting");
-    expect(describeCall({ ...base, state: "ended" })).to.equal("Call ended.");
+    expect(describeCall({ ...base, state: "calling" }, englishCallLabels)).to.equal("Calling bob…");
+    expect(describeCall({ ...base, state: "ringing" }, englishCallLabels)).to.equal(
+      "bob is calling you.",
+    );
+    expect(describeCall({ ...base, state: "reconnecting" }, englishCallLabels)).to.contain(
+      "Reconnecting",
+    );
+    expect(describeCall({ ...base, state: "ended" }, englishCallLabels)).to.equal("Call ended.");
   });
 
   it("describes the lobby (no call) by the signaling status", () => {
-    expect(describeLobby("reconnecting", "alice")).to.contain("Reconnecting");
-    expect(describeLobby("online", "alice")).to.contain("Ready");
-    expect(describeLobby("online", null)).to.equal("Enter your name to join.");
+    expect(describeLobby("reconnecting", "alice", englishLabels)).to.contain("Reconnecting");
+    expect(describeLobby("online", "alice", englishLabels)).to.contain("Ready");
+    expect(describeLobby("online", null, englishLabels)).to.equal("Enter your name to join.");
   });
 
   it("formats durations", () => {
@@ -173,7 +177,7 @@ describe("describeMediaError", () => {
         "Weird",
       ]
     ) {
-      const text = describeMediaError(new DOMException("x", name));
+      const text = describeMediaError(new DOMException("x", name), englishCallLabels);
       expect(text).not.to.contain(name);
       expect(text.length).to.be.greaterThan(10);
     }

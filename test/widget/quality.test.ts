@@ -1,9 +1,9 @@
 import { expect, waitUntil } from "@open-wc/testing";
 import sinon from "sinon";
-import type { P2pQualityEvent } from "../../widget/src/events.ts";
-import type { P2pCall } from "../../widget/src/p2p-call.ts";
-import { formatBitrate } from "../../widget/src/panels/quality-panel.ts";
-import { levelOf, sampleQuality, snapshotOf } from "../../widget/src/quality-stats.ts";
+import type { P2pQualityEvent } from "../../widget/src/api/events.ts";
+import type { P2pCall } from "../../widget/src/element/p2p-call.ts";
+import { formatBitrate } from "../../widget/src/in-call/quality-panel.ts";
+import { levelOf, sampleQuality, snapshotOf } from "../../widget/src/in-call/quality-stats.ts";
 import { connect, mountCallers, part, startSignaling, waitForState } from "./helpers.ts";
 import { describeWithWebRTC } from "./webrtc-gate.ts";
 

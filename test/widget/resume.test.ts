@@ -9,9 +9,9 @@
 import { expect, fixture, html, waitUntil } from "@open-wc/testing";
 import { executeServerCommand } from "@web/test-runner-commands";
 import sinon from "sinon";
-import type { CallState } from "../../widget/src/call-state.ts";
-import type { P2pStateChangeEvent, P2pUserListEvent } from "../../widget/src/events.ts";
-import type { P2pCall } from "../../widget/src/p2p-call.ts";
+import type { CallState } from "../../widget/src/api/call-state.ts";
+import type { P2pStateChangeEvent, P2pUserListEvent } from "../../widget/src/api/events.ts";
+import type { P2pCall } from "../../widget/src/element/p2p-call.ts";
 import { expectRemoteFrames, uniqueRoom, waitForState } from "./helpers.ts";
 import { describeWithWebRTC } from "./webrtc-gate.ts";
 

@@ -1,7 +1,7 @@
 import { expect, waitUntil } from "@open-wc/testing";
 import sinon from "sinon";
-import { SignalingController } from "../../widget/src/controllers/signaling-controller.ts";
-import type { SignalingStatus } from "../../widget/src/events.ts";
+import { SignalingController } from "../../widget/src/element/signaling-controller.ts";
+import type { SignalingStatus } from "../../widget/src/api/events.ts";
 import { FakeHost } from "./fake-host.ts";
 import { startSignaling, stopSignaling, uniqueRoom } from "./helpers.ts";
 

@@ -1,7 +1,7 @@
 import { expect, fixture, html, waitUntil } from "@open-wc/testing";
 import sinon from "sinon";
-import type { P2pUserListEvent } from "../../widget/src/events.ts";
-import type { P2pCall } from "../../widget/src/p2p-call.ts";
+import type { P2pUserListEvent } from "../../widget/src/api/events.ts";
+import type { P2pCall } from "../../widget/src/element/p2p-call.ts";
 import {
   connect,
   expectRemoteFrames,

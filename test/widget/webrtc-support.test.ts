@@ -9,9 +9,9 @@
  */
 import { expect, fixture, html, waitUntil } from "@open-wc/testing";
 import sinon from "sinon";
-import type { P2pErrorEvent } from "../../widget/src/events.ts";
-import type { P2pCall } from "../../widget/src/p2p-call.ts";
-import { NO_WEBRTC } from "../../widget/src/controllers/call-controller.ts";
+import type { P2pErrorEvent } from "../../widget/src/api/events.ts";
+import type { P2pCall } from "../../widget/src/element/p2p-call.ts";
+import { NO_WEBRTC } from "../../widget/src/call/call-controller.ts";
 import { part, partWhenShown, startSignaling, uniqueRoom, waitForState } from "./helpers.ts";
 import { hasWebRTC } from "./webrtc-gate.ts";
 

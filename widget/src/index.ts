@@ -6,9 +6,9 @@
  * module is only imported where the DOM exists; importing this bundle in
  * Deno or Node (e.g. for the event classes or types) does not throw.
  */
-export type { P2pCall } from "./p2p-call.ts";
-export type { AcceptOptions } from "./controllers/call-controller.ts";
-export { CallState, type EndReason } from "./call-state.ts";
+export type { P2pCall } from "./element/p2p-call.ts";
+export type { AcceptOptions } from "./call/call-controller.ts";
+export { CallState, type EndReason } from "./api/call-state.ts";
 export {
   P2pCallEndedEvent,
   type P2pCallEventMap,
@@ -21,11 +21,11 @@ export {
   P2pStateChangeEvent,
   P2pUserListEvent,
   type SignalingStatus,
-} from "./events.ts";
-export type { HangUpReason, IceServer } from "./protocol.ts";
-export type { P2pCallLabels } from "./labels.ts";
-export type { QualityLevel, QualitySample } from "./quality-stats.ts";
+} from "./api/events.ts";
+export type { HangUpReason, IceServer } from "./element/protocol.ts";
+export type { P2pCallLabels } from "./element/words.ts";
+export type { QualityLevel, QualitySample } from "./in-call/quality-stats.ts";
 
 if (typeof customElements !== "undefined" && typeof HTMLElement !== "undefined") {
-  await import("./p2p-call.ts");
+  await import("./element/p2p-call.ts");
 }

@@ -8,9 +8,9 @@
  * Nothing is sent to any peer.
  */
 
-import { formatLabel } from "../labels.ts";
+import { formatLabel } from "../element/words.ts";
 import { englishPrecheckLabels, type PrecheckWords } from "./precheck-labels.ts";
-import { hasWebRTC } from "../webrtc-support.ts";
+import { hasWebRTC } from "../element/webrtc-support.ts";
 
 export type IceServerKind = "stun" | "turn";
 

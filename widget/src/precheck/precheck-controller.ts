@@ -5,9 +5,11 @@ import {
   type ReactiveControllerHost,
   type TemplateResult,
 } from "lit";
-import type { SignalingStatus } from "../events.ts";
-import { describeMediaError } from "../media-errors.ts";
-import { formatLabel } from "../labels.ts";
+import type { SignalingStatus } from "../api/events.ts";
+import { englishCallLabels } from "../call/call-labels.ts";
+import { describeMediaError } from "../call/media-errors.ts";
+import type { Words } from "../element/words.ts";
+import { formatLabel } from "../element/words.ts";
 import { iceProbeTargets, type IceServerKind, probeIceServer } from "./ice-probe.ts";
 import { englishPrecheckLabels, type PrecheckWords } from "./precheck-labels.ts";
 import { MicMeter } from "./mic-meter.ts";
@@ -61,7 +63,8 @@ export interface PrecheckParts {
   /** The user closed the panel. */
   onClose(): void;
   /** The element's words (its language's and the page's), over the check's English ones. */
-  labels(): Partial<PrecheckWords>;
+  /** The element's words (element/words.ts): the check's English goes under them. */
+  labels(): Pick<Words, "of">;
 }
 
 const DEFAULTS: Required<PrecheckOptions> = {
@@ -313,11 +316,13 @@ export class PrecheckController implements ReactiveController {
           outcome.value.getTracks().forEach((t) => stream.addTrack(t));
         }
       }
+      // The call's sentences for media failures (call-labels.ts), in the element's language.
+      const words = this.#parts.labels().of(englishCallLabels);
       if (camera.status === "rejected") {
-        this.camera = check("fail", describeMediaError(camera.reason));
+        this.camera = check("fail", describeMediaError(camera.reason, words));
       }
       if (microphone.status === "rejected") {
-        this.microphone = check("fail", describeMediaError(microphone.reason));
+        this.microphone = check("fail", describeMediaError(microphone.reason, words));
       }
     }
     if (run !== this.#run) {
@@ -407,7 +412,7 @@ export class PrecheckController implements ReactiveController {
 
   /** The check's words in the element's language. */
   #words(): PrecheckWords {
-    return { ...englishPrecheckLabels, ...this.#parts.labels() };
+    return this.#parts.labels().of(englishPrecheckLabels);
   }
 
   render(): TemplateResult {

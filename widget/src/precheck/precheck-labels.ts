@@ -1,7 +1,6 @@
 /**
- * The pre-call check's words in English. They come with the check's chunk,
- * like the panels' words with theirs (labels.ts and call-labels.ts have the
- * rest); a language table or the page's `labels` may replace any of them.
+ * The pre-call check's words in English, under the language's table and the
+ * page's `labels` (element/words.ts).
  * `{…}` placeholders are filled in by `formatLabel`.
  */
 export const englishPrecheckLabels = {

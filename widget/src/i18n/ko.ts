@@ -1,14 +1,11 @@
 /**
- * Korean (`lang="ko"`): the control labels and the status line. Loaded on
- * demand by the labels controller, so English-only pages never download it.
+ * Korean (`lang="ko"`): every word of the element, one table. Loaded on
+ * demand (element/words.ts), so English-only pages never download it.
  *
- * The status sentences are written per language rather than assembled from
- * labels: Korean puts the name first and attaches the honorific 님, which
- * word-by-word templates of the English sentences cannot express.
+ * Sentences are whole templates, not assembled from words: Korean puts the
+ * name first and attaches the honorific 님 (`{name}님`).
  */
-import type { P2pCallLabels } from "./labels.ts";
-import type { SignalingStatus } from "./events.ts";
-import type { CallSummary, EndSummary } from "./status-text.ts";
+import type { P2pCallLabels } from "../element/words.ts";
 
 export const labels: P2pCallLabels = {
   title: "영상 통화",
@@ -112,91 +109,45 @@ export const labels: P2pCallLabels = {
   debugClose: "닫기",
   debugCopied: "클립보드에 복사했습니다.",
   debugCopyByHand: "텍스트를 선택해 복사하세요 (Ctrl+C, Mac에서는 ⌘C).",
+  speaker: "스피커",
+  lobbyOffline: "오프라인입니다.",
+  lobbyConnecting: "통화 서비스에 연결하는 중…",
+  lobbyReconnecting: "통화 서비스에 연결할 수 없습니다. 다시 연결하는 중…",
+  lobbyReady: "준비되었습니다. 통화할 사람을 선택하세요.",
+  lobbyNoName: "참여하려면 이름을 입력하세요.",
+  callCalling: "{name}님에게 전화하는 중…",
+  callRinging: "{name}님이 전화를 걸고 있습니다.",
+  callConnecting: "{name}님과 연결하는 중…",
+  callConnected: "{name}님과 통화 중입니다.",
+  callReconnecting: "{name}님과의 연결이 끊겼습니다. 다시 연결하는 중…",
+  callEnded: "통화가 종료되었습니다.",
+  endMissed: "{name}님의 부재중 전화입니다.",
+  endCancelled: "{name}님에게 건 전화를 취소했습니다.",
+  endByMe: "{name}님과의 통화를 종료했습니다.",
+  endByPeer: "{name}님이 전화를 끊었습니다.",
+  endDeclinedByMe: "{name}님의 전화를 거절했습니다.",
+  endDeclinedByPeer: "{name}님이 전화를 거절했습니다.",
+  endBusy: "{name}님은 다른 통화 중입니다.",
+  endNoAnswer: "{name}님이 받지 않았습니다.",
+  endUnreachable: "{name}님에게 연결할 수 없습니다.",
+  endFailed: "{name}님과의 통화가 실패했습니다: 연결이 끊겼습니다.",
+  endFailedRemote: "{name}님 쪽에서 통화가 실패했습니다.",
+  endMedia: "{name}님과 통화를 시작할 수 없습니다: 카메라나 마이크를 사용할 수 없습니다.",
+  mediaDenied: "카메라와 마이크 사용이 거부되었습니다. 브라우저의 사이트 설정에서 허용하세요.",
+  mediaNotFound: "카메라나 마이크를 찾을 수 없습니다.",
+  mediaInUse: "다른 프로그램이 카메라나 마이크를 사용 중이거나 시작할 수 없습니다.",
+  mediaUnavailable: "선택한 카메라나 마이크를 사용할 수 없습니다. 다른 장치를 선택하세요.",
+  mediaInsecure: "카메라와 마이크는 보안(https) 페이지에서만 사용할 수 있습니다.",
+  mediaFailed: "카메라나 마이크를 열 수 없습니다.",
+  mediaReceiveOnly: "{problem} 수신 전용으로 받습니다.",
+  problemNoConnection: "상대방과 연결할 수 없습니다.",
+  problemConnectionLost: "상대방과의 연결이 끊겼습니다.",
+  problemPeerGone: "{name}님이 나간 뒤 돌아오지 않았습니다.",
+  problemResume: "새로고침 후 통화를 다시 이어갈 수 없습니다.",
+  problemRetake: "통화를 다시 이어갈 수 없습니다.",
+  problemOffer: "통화 제안을 만들 수 없습니다.",
+  problemIncoming: "수신 전화를 준비할 수 없습니다.",
+  problemAnswer: "전화를 받을 수 없습니다.",
+  problemNegotiation: "통화 연결을 협상할 수 없습니다.",
+  problemAnswerApply: "상대방의 응답을 적용할 수 없습니다.",
 };
-
-function describeEnd({ reason, by, direction, peer, endedFrom }: EndSummary): string {
-  switch (reason) {
-    case "hangup":
-      if (endedFrom === "ringing" && by === "remote") {
-        return `${peer}님의 부재중 전화입니다.`;
-      }
-      if (endedFrom === "calling" && by === "local") {
-        return `${peer}님에게 건 전화를 취소했습니다.`;
-      }
-      return by === "local"
-        ? `${peer}님과의 통화를 종료했습니다.`
-        : `${peer}님이 전화를 끊었습니다.`;
-    case "declined":
-      return by === "local"
-        ? `${peer}님의 전화를 거절했습니다.`
-        : `${peer}님이 전화를 거절했습니다.`;
-    case "busy":
-      return `${peer}님은 다른 통화 중입니다.`;
-    case "timeout":
-      return direction === "outgoing"
-        ? `${peer}님이 받지 않았습니다.`
-        : `${peer}님의 부재중 전화입니다.`;
-    case "unreachable":
-      return `${peer}님에게 연결할 수 없습니다.`;
-    case "failed":
-      return by === "local"
-        ? `${peer}님과의 통화가 실패했습니다: 연결이 끊겼습니다.`
-        : `${peer}님 쪽에서 통화가 실패했습니다.`;
-    case "media":
-      return `${peer}님과 통화를 시작할 수 없습니다: 카메라나 마이크를 사용할 수 없습니다.`;
-    default: {
-      const unhandled: never = reason;
-      return String(unhandled);
-    }
-  }
-}
-
-/** The status line in Korean without a call; the same cases as lobby-text.ts. */
-export function describeLobby(status: SignalingStatus, name: string | null): string {
-  switch (status) {
-    case "offline":
-      return "오프라인입니다.";
-    case "connecting":
-      return "통화 서비스에 연결하는 중…";
-    case "reconnecting":
-      return "통화 서비스에 연결할 수 없습니다. 다시 연결하는 중…";
-    case "online":
-      return name ? "준비되었습니다. 통화할 사람을 선택하세요." : "참여하려면 이름을 입력하세요.";
-    default: {
-      const unhandled: never = status;
-      return String(unhandled);
-    }
-  }
-}
-
-/** The status line in Korean during and after a call; the same cases as status-text.ts. */
-export function describeCall(call: CallSummary): string {
-  const peer = call.peer ?? "";
-  switch (call.state) {
-    case "calling":
-      return `${peer}님에게 전화하는 중…`;
-    case "ringing":
-      return `${peer}님이 전화를 걸고 있습니다.`;
-    case "connecting":
-      return `${peer}님과 연결하는 중…`;
-    case "connected":
-      return `${peer}님과 통화 중입니다.`;
-    case "reconnecting":
-      return `${peer}님과의 연결이 끊겼습니다. 다시 연결하는 중…`;
-    case "ended":
-    case "failed":
-      return call.endReason && call.endedBy
-        ? describeEnd({
-          reason: call.endReason,
-          by: call.endedBy,
-          direction: call.direction,
-          peer,
-          endedFrom: call.endedFrom,
-        })
-        : "통화가 종료되었습니다.";
-    default: {
-      const unhandled: never = call.state;
-      return String(unhandled);
-    }
-  }
-}

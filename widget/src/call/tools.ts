@@ -5,40 +5,41 @@
  * loads on first use.
  */
 import { html, nothing, type TemplateResult } from "lit";
-import type { CallEngine, EngineHooks } from "./call-engine.ts";
-import { isInCall } from "./call-state.ts";
-import type { DebugPanel, DebugSnapshot } from "./debug-report.ts";
-import type { CallRenderLabels } from "./labels.ts";
-import { LazyModule } from "./lazy.ts";
-import type { P2pCall } from "./p2p-call.ts";
-import { resolveSignalingUrl } from "./signaling-url.ts";
+import type { CallEngine } from "./call-engine.ts";
+import { isInCall } from "../api/call-state.ts";
+import type { DebugPanel, DebugSnapshot } from "../debug/debug-report.ts";
+import type { CallRenderLabels } from "../element/words.ts";
+import { LazyModule } from "../element/lazy.ts";
+import type { EngineHost, EnginePort } from "../element/engine.ts";
+import { resolveSignalingUrl } from "../element/signaling-url.ts";
 import type {
   PrecheckController,
   PrecheckOptions,
   PrecheckResult,
-} from "./precheck/precheck-controller.ts";
+} from "../precheck/precheck-controller.ts";
 
 export class SupportTools {
-  readonly #host: P2pCall;
-  readonly #hooks: EngineHooks;
+  readonly #port: EnginePort;
+  readonly #host: EngineHost;
   readonly #engine: CallEngine;
-  readonly #precheckModule: LazyModule<typeof import("./precheck/precheck-controller.ts")>;
-  readonly #debugModule: LazyModule<typeof import("./debug-report.ts")>;
+  readonly #precheckModule: LazyModule<typeof import("../precheck/precheck-controller.ts")>;
+  readonly #debugModule: LazyModule<typeof import("../debug/debug-report.ts")>;
   #precheck: PrecheckController | null = null;
   #debugPanel: DebugPanel | null = null;
 
-  constructor(host: P2pCall, hooks: EngineHooks, engine: CallEngine) {
+  constructor(port: EnginePort, engine: CallEngine) {
+    const host = port.host;
+    this.#port = port;
     this.#host = host;
-    this.#hooks = hooks;
     this.#engine = engine;
     this.#precheckModule = new LazyModule(
       host,
-      () => import("./precheck/precheck-controller.ts"),
+      () => import("../precheck/precheck-controller.ts"),
       (module) => engine.addStyles(module.styles),
     );
     this.#debugModule = new LazyModule(
       host,
-      () => import("./debug-report.ts"),
+      () => import("../debug/debug-report.ts"),
       (module) => engine.addStyles(module.styles),
     );
   }
@@ -55,7 +56,7 @@ export class SupportTools {
   async precheck(options: PrecheckOptions): Promise<PrecheckResult> {
     const host = this.#host;
     const inCall = () => {
-      if (isInCall(host.state)) {
+      if (isInCall(this.#engine.session.state)) {
         throw new DOMException("A call is in progress.", "InvalidStateError");
       }
     };
@@ -65,11 +66,11 @@ export class SupportTools {
     const media = this.#engine.media;
     this.#precheck ??= new module.PrecheckController(host, {
       open: (request) => media.open(request),
-      signalingStatus: () => this.#hooks.signaling.status,
+      signalingStatus: () => this.#port.signaling.status,
       iceServers: () => this.#engine.rtcConfiguration().iceServers ?? [],
       onDevicesChanged: () => void media.refreshDevices(),
       onClose: () => this.closePrecheck(),
-      labels: () => this.#engine.words(),
+      labels: () => this.#port.words,
     });
     return this.#precheck.start(options);
   }
@@ -94,7 +95,7 @@ export class SupportTools {
     if (this.#precheck) this.closePrecheck();
     else {
       void this.precheck({}).catch((error: unknown) =>
-        this.#hooks.report("signaling", "The check could not be loaded.", error)
+        this.#port.report("signaling", "The check could not be loaded.", error)
       );
     }
   }
@@ -118,7 +119,7 @@ export class SupportTools {
       host.requestUpdate();
       await panel.copy();
     } catch (error) {
-      this.#hooks.report("signaling", "The debug report could not be loaded.", error);
+      this.#port.report("signaling", "The debug report could not be loaded.", error);
     }
   }
 
@@ -137,7 +138,7 @@ export class SupportTools {
   /** The buttons of the element's tools row (no pre-call check during a call: it holds the camera). */
   renderButtons(text: CallRenderLabels): TemplateResult {
     return html`
-      ${isInCall(this.#host.state) ? nothing : html`
+      ${isInCall(this.#engine.session.state) ? nothing : html`
         <button
           part="precheck-button"
           aria-expanded=${this.precheckOpen ? "true" : "false"}
@@ -154,27 +155,27 @@ export class SupportTools {
 
   /** The open panels. */
   render(): TemplateResult {
-    return html`${this.#precheck?.render()}${this.#debugPanel?.render(this.#engine.words())}`;
+    return html`${this.#precheck?.render()}${this.#debugPanel?.render(this.#port.words)}`;
   }
 
   #debugSnapshot(): DebugSnapshot {
-    const host = this.#host;
-    const hooks = this.#hooks;
+    const port = this.#port;
+    const call = this.#engine.snapshot;
     const configuration = this.#engine.rtcConfiguration();
     return {
-      state: host.state,
-      endReason: host.endReason,
-      signalingStatus: hooks.signaling.status,
-      signalingUrl: resolveSignalingUrl(host.signaling, location.href),
-      registered: hooks.signaling.registeredName !== null,
-      peerConnection: host.peerConnection,
-      localStream: host.localStream,
-      remoteStream: host.remoteStream,
+      state: call.state,
+      endReason: call.endReason,
+      signalingStatus: port.signaling.status,
+      signalingUrl: resolveSignalingUrl(port.attributes.signaling, location.href),
+      registered: port.signaling.registeredName !== null,
+      peerConnection: call.peerConnection,
+      localStream: call.localStream,
+      remoteStream: call.remoteStream,
       iceServers: configuration.iceServers ?? [],
       iceTransportPolicy: configuration.iceTransportPolicy ?? "all",
-      playbackBlocked: host.playbackBlocked,
+      playbackBlocked: call.playbackBlocked,
       devices: this.#engine.media.devices,
-      log: hooks.diagnostics(),
+      log: port.diagnostics.entries,
     };
   }
 }

@@ -4,7 +4,7 @@
  * Nothing else sets the state, so an impossible move (say, "answered" while
  * ringing) is rejected in one place.
  */
-import type { HangUpReason } from "./protocol.ts";
+import type { HangUpReason } from "../element/protocol.ts";
 
 export const CallState = {
   /** No call yet. */

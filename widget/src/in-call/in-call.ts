@@ -7,8 +7,8 @@
 import { styles as qualityStyles } from "./quality-panel.ts";
 import { styles as viewStyles } from "./view-controls.ts";
 
-export { QualityController } from "../controllers/quality-controller.ts";
-export { ScreenShareController } from "../controllers/screen-share-controller.ts";
+export { QualityController } from "./quality-controller.ts";
+export { ScreenShareController } from "./screen-share-controller.ts";
 export { renderQualityButton, renderQualityPanel } from "./quality-panel.ts";
 export { renderViewControls } from "./view-controls.ts";
 

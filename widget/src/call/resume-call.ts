@@ -1,6 +1,6 @@
 /**
- * The call side of resume (issue 6), apart from resume-token.ts so that only
- * the call engine's chunk carries it (bundle budget, issue 7). Storage may
+ * The call side of resume (issue 6); the registration's side, which the
+ * element needs before any call, is element/resume-token.ts. Storage may
  * throw (sandboxed iframes, blocked site data): then a reload ends the call.
  */
 

@@ -1,20 +1,23 @@
 import type { ReactiveController, ReactiveControllerHost } from "lit";
-import { CallState, type EndReason, isInCall } from "../call-state.ts";
-import { type CallEvent, isAnswered, nextState } from "../call-transitions.ts";
+import { CallState, type EndReason, isInCall } from "../api/call-state.ts";
+import { type CallEvent, isAnswered, nextState } from "./call-transitions.ts";
 import {
   P2pCallEndedEvent,
   P2pErrorEvent,
   type P2pErrorKind,
   P2pIncomingCallEvent,
   P2pStateChangeEvent,
-} from "../events.ts";
-import type { ErrorMessage, HangUpReason, SessionDescription } from "../protocol.ts";
+} from "../api/events.ts";
+import type { ErrorMessage, HangUpReason, SessionDescription } from "../element/protocol.ts";
 import type { DeviceKind, MediaController } from "./media-controller.ts";
 import type { MediaPathStatus, PeerController, PeerSignal } from "./peer-controller.ts";
-import type { ReceivedRelay } from "../relay-messages.ts";
-import type { SignalingController } from "./signaling-controller.ts";
-import { saveResumeCall, takeResumeCall } from "../resume-call.ts";
-import { hasWebRTC } from "../webrtc-support.ts";
+import type { ReceivedRelay } from "./relay-messages.ts";
+import type { SignalingController } from "../element/signaling-controller.ts";
+import { saveResumeCall, takeResumeCall } from "./resume-call.ts";
+import { describeMediaError } from "./media-errors.ts";
+import type { CallSentences } from "./status-text.ts";
+import { formatLabel } from "../element/words.ts";
+import { hasWebRTC } from "../element/webrtc-support.ts";
 
 /** Options of `accept()`. */
 export interface AcceptOptions {
@@ -34,6 +37,8 @@ export interface CallSettings {
   autoAnswer(): boolean;
   /** Dispatches an event on the element. */
   dispatch(event: Event): void;
+  /** The words of the element's language, for the problems it shows. */
+  words(): CallSentences;
 }
 
 export interface CallParts {
@@ -57,17 +62,6 @@ const invalidState = (message: string) => new DOMException(message, "InvalidStat
 /** Why `call()` rejects, and the `p2p-error` of kind `unsupported`, where there is no WebRTC. */
 export const NO_WEBRTC =
   "This browser can't make video calls: it has no WebRTC (RTCPeerConnection).";
-
-/**
- * The sentences for getUserMedia failures load with the first failure: they
- * are not needed to show the element or to make a call (bundle budget, issue 7).
- */
-const describeMediaError = (error: unknown): Promise<string> =>
-  import("../media-errors.ts").then(
-    (module) => module.describeMediaError(error),
-    // The chunk did not load (network gone): a vaguer sentence beats none.
-    () => "The camera or microphone could not be opened.",
-  );
 
 /**
  * The call itself: drives the call state machine (call-state.ts) from user
@@ -156,7 +150,7 @@ export class CallController implements ReactiveController {
     try {
       stream = await this.#parts.media.acquire({ video: true, audio: true });
     } catch (error) {
-      const message = await describeMediaError(error);
+      const message = describeMediaError(error, this.#settings.words());
       if (callId !== this.#callId) return;
       this.#report("media", message, error);
       this.#finish("fail", "media", "local", "failed");
@@ -190,7 +184,7 @@ export class CallController implements ReactiveController {
       await this.#parts.peer.applyRemoteOffer(offer);
     } catch (error) {
       if (callId === this.#callId) {
-        this.#peerFailure("The incoming call could not be set up.", error);
+        this.#peerFailure("problemIncoming", error);
       }
       return;
     }
@@ -201,14 +195,15 @@ export class CallController implements ReactiveController {
       try {
         stream = await this.#parts.media.acquire({ video, audio });
       } catch (error) {
-        const message = await describeMediaError(error);
+        const words = this.#settings.words();
+        const message = describeMediaError(error, words);
         if (callId !== this.#callId) return;
         if (video) {
           // Keep ringing: the user may still answer without camera, or decline.
           this.#report("media", message, error);
           return;
         }
-        this.#report("media", `${message} Answering receive-only.`, error);
+        this.#report("media", formatLabel(words.mediaReceiveOnly, { problem: message }), error);
       }
     }
     if (callId !== this.#callId) return;
@@ -218,7 +213,7 @@ export class CallController implements ReactiveController {
     try {
       await this.#parts.peer.answer();
     } catch (error) {
-      if (callId === this.#callId) this.#peerFailure("The call could not be answered.", error);
+      if (callId === this.#callId) this.#peerFailure("problemAnswer", error);
     }
   }
 
@@ -240,7 +235,7 @@ export class CallController implements ReactiveController {
       const track = await this.#parts.media.switchDevice(kind, deviceId);
       if (track && callId === this.#callId) await this.#parts.peer.replaceTrack(track);
     } catch (error) {
-      this.#report("media", await describeMediaError(error), error);
+      this.#report("media", describeMediaError(error, this.#settings.words()), error);
     }
   }
 
@@ -267,7 +262,7 @@ export class CallController implements ReactiveController {
     const peer = key ? takeResumeCall(key, RESUME_CALL_MAX_AGE) : null;
     if (!ok || !peer || isInCall(this.state)) return;
     this.#dial(peer, true).catch((error) => {
-      this.#report("peer", "The call could not be taken up again after the reload.", error);
+      this.#report("peer", this.#settings.words().problemResume, error);
     });
   }
 
@@ -320,9 +315,9 @@ export class CallController implements ReactiveController {
         // candidate pairs long before the connect timer runs out).
         this.#report(
           "peer",
-          this.connectedAt === null
-            ? "Could not connect to the other side."
-            : "The connection to the other side was lost.",
+          this.#settings.words()[
+            this.connectedAt === null ? "problemNoConnection" : "problemConnectionLost"
+          ],
           null,
         );
         this.#finish("fail", "failed", "local", "failed");
@@ -330,8 +325,8 @@ export class CallController implements ReactiveController {
     }
   }
 
-  onPeerError(message: string, cause: unknown): void {
-    this.#report("peer", message, cause);
+  onPeerError(problem: "problemOffer", cause: unknown): void {
+    this.#report("peer", this.#settings.words()[problem], cause);
   }
 
   onServiceError(error: ErrorMessage): void {
@@ -418,14 +413,15 @@ export class CallController implements ReactiveController {
       await this.#parts.peer.answer();
     } catch (error) {
       if (callId === this.#callId) {
-        this.#peerFailure("The call could not be taken up again.", error);
+        this.#peerFailure("problemRetake", error);
       }
     }
   }
 
   /** The peer did not come back within the grace. */
   #peerLost(): void {
-    this.#report("peer", `${this.peerName} left and did not come back.`, null);
+    const words = this.#settings.words();
+    this.#report("peer", formatLabel(words.problemPeerGone, { name: this.peerName ?? "" }), null);
     this.#finish("fail", "failed", "remote", null);
   }
 
@@ -460,7 +456,7 @@ export class CallController implements ReactiveController {
           this.#startConnectTimer();
         }
       } catch (error) {
-        if (callId === this.#callId) this.#peerFailure("The call could not be negotiated.", error);
+        if (callId === this.#callId) this.#peerFailure("problemNegotiation", error);
       }
       return;
     }
@@ -502,7 +498,7 @@ export class CallController implements ReactiveController {
     try {
       await this.#parts.peer.receiveDescription(answer);
     } catch (error) {
-      if (callId === this.#callId) this.#peerFailure("The answer could not be applied.", error);
+      if (callId === this.#callId) this.#peerFailure("problemAnswerApply", error);
     }
   }
 
@@ -564,8 +560,8 @@ export class CallController implements ReactiveController {
     this.#settings.dispatch(new P2pCallEndedEvent(this.peerName, reason, by, duration));
   }
 
-  #peerFailure(message: string, cause: unknown): void {
-    this.#report("peer", message, cause);
+  #peerFailure(problem: keyof CallSentences, cause: unknown): void {
+    this.#report("peer", this.#settings.words()[problem], cause);
     this.#finish("fail", "failed", "local", "failed");
   }
 
@@ -604,7 +600,7 @@ export class CallController implements ReactiveController {
     const callId = this.#callId;
     this.#connectTimer = setTimeout(() => {
       if (callId === this.#callId && this.state === CallState.Connecting) {
-        this.#report("peer", "Could not connect to the other side.", null);
+        this.#report("peer", this.#settings.words().problemNoConnection, null);
         this.#finish("fail", "failed", "local", "failed");
       }
     }, CONNECT_TIMEOUT);

@@ -1,22 +1,20 @@
 import { html, LitElement, nothing, type PropertyValues, type TemplateResult } from "lit";
-import { CallState, type EndReason, isInCall } from "./call-state.ts";
-import type { AcceptOptions } from "./controllers/call-controller.ts";
-import type { CallEngine } from "./call-engine.ts";
-import { SignalingController } from "./controllers/signaling-controller.ts";
+import { CallState, type EndReason, isInCall } from "../api/call-state.ts";
+import type { AcceptOptions } from "../call/call-controller.ts";
+import { SignalingController } from "./signaling-controller.ts";
 import { DiagnosticsLog } from "./diagnostics-log.ts";
-import type { PrecheckOptions, PrecheckResult } from "./precheck/precheck-controller.ts";
-import { ElementLabels } from "./element-labels.ts";
+import type { PrecheckOptions, PrecheckResult } from "../precheck/precheck-controller.ts";
+import type { Engine, EngineMessage, EnginePort, EngineSnapshot } from "./engine.ts";
 import { LazyModule } from "./lazy.ts";
-import { formatLabel, type P2pCallLabels, type RenderLabels } from "./labels.ts";
-import type { QualitySample } from "./quality-stats.ts";
+import { describeLobby, formatLabel, type P2pCallLabels, Words } from "./words.ts";
+import type { QualitySample } from "../in-call/quality-stats.ts";
 import {
   P2pErrorEvent,
-  type P2pErrorKind,
   P2pSignalingChangeEvent,
   P2pUserListEvent,
   type SignalingStatus,
-} from "./events.ts";
-import { styles } from "./p2p-call.styles.ts";
+} from "../api/events.ts";
+import { styles } from "./styles.ts";
 import { resolveSignalingUrl } from "./signaling-url.ts";
 import { hasWebRTC } from "./webrtc-support.ts";
 
@@ -176,41 +174,63 @@ export class P2pCall extends LitElement {
   // ---- controllers -------------------------------------------------------------
 
   readonly #signaling: SignalingController = new SignalingController(this, {
-    onRelay: (relay) => this.#withEngine((engine) => engine.onRelay(relay)),
+    onRelay: (relay) => this.#deliver({ type: "relay", relay }),
     onUsers: (users) => {
-      this.#withEngine((engine) => engine.call.onUsers(users));
+      this.#deliver({ type: "users", users });
       this.dispatchEvent(new P2pUserListEvent(this.users));
     },
-    onServiceError: (error) => this.#withEngine((engine) => engine.call.onServiceError(error)),
-    onProtocolError: (problem) => this.#reportProtocolError(problem),
+    onServiceError: (error) => this.#deliver({ type: "service-error", error }),
+    onProtocolError: (problem) => this.#port.reportProtocolError(problem),
     onStatus: (status) => this.dispatchEvent(new P2pSignalingChangeEvent(status)),
-    onResumed: (ok) => this.#withEngine((engine) => engine.call.onResumed(ok)),
+    onResumed: (ok) => this.#deliver({ type: "resumed", ok }),
   });
-  /**
-   * The call engine (call-engine.ts: media, peer connection, call state,
-   * playback, chat, the call controls, the pre-call check and the debug
-   * report), a chunk of its own: prefetched after the first render, awaited
-   * by the methods that start a call.
-   */
-  #engine: CallEngine | null = null;
-  readonly #engineModule = new LazyModule(this, () => import("./call-engine.ts"), (module) => {
-    const engine = new module.CallEngine(this, {
-      signaling: this.#signaling,
-      labels: this.#labels,
-      report: (kind, message, cause) => this.#reportError(kind, message, cause),
-      reportProtocolError: (problem) => this.#reportProtocolError(problem),
-      run: (action) => this.#run(action),
-      log: (kind, text) => this.#diagnostics.add(kind, text),
-      diagnostics: () => this.#diagnostics.entries,
-    });
-    this.#engine = engine;
-    // What the service sent meanwhile, in order.
-    for (const handle of this.#pending.splice(0)) handle(engine);
-  });
-  /** Service messages for the engine that arrived before it loaded. */
-  readonly #pending: ((engine: CallEngine) => void)[] = [];
-  readonly #labels = new ElementLabels(() => this.labels);
+  /** The words, in the language of `lang`; the first render waits for it (see scheduleUpdate). */
+  readonly #words = new Words(this, () => this.labels);
   readonly #diagnostics = new DiagnosticsLog(this);
+  /** What the engine sees of the element (engine.ts). */
+  readonly #port: EnginePort = {
+    host: this,
+    attributes: this,
+    signaling: this.#signaling,
+    words: this.#words,
+    diagnostics: this.#diagnostics,
+    report: (kind, message, cause) =>
+      void this.dispatchEvent(new P2pErrorEvent(kind, message, cause)),
+    reportProtocolError: (problem) =>
+      this.#port.report("protocol", `The call service sent an unusable message: ${problem}.`),
+    /**
+     * Runs a UI action. Expected failures are shown by the call itself; what
+     * rejects here (e.g. calling while the service is unreachable) becomes a
+     * `p2p-error` instead of an unhandled rejection.
+     */
+    run: (action) =>
+      void action().catch((error: unknown) => {
+        this.#port.report(
+          "signaling",
+          error instanceof Error ? error.message : String(error),
+          error,
+        );
+      }),
+  };
+  /**
+   * The call engine (call/: media, peer connection, call state, playback,
+   * chat, the call controls, the pre-call check and the debug report), a
+   * chunk of its own: prefetched after the first render, awaited by the
+   * methods that start a call. A reactive controller of this element.
+   */
+  #engine: Engine | null = null;
+  readonly #engineModule = new LazyModule(
+    this,
+    () => import("../call/call-engine.ts"),
+    (module) => {
+      const engine = module.createEngine(this.#port);
+      this.#engine = engine;
+      // What the service sent meanwhile, in order.
+      for (const message of this.#pending.splice(0)) engine.receive(message);
+    },
+  );
+  /** Service messages for the engine that arrived before it loaded. */
+  readonly #pending: EngineMessage[] = [];
   /** Whether the controllers hold their resources (see #settle). */
   #attached = false;
   #settling = false;
@@ -260,7 +280,7 @@ export class P2pCall extends LitElement {
 
   /** The call state (also the `state` attribute). */
   get state(): CallState {
-    return this.#engine?.call.state ?? CallState.Idle;
+    return this.#now("state", CallState.Idle);
   }
 
   /** The other members of the room (own name excluded), as the service last listed them. */
@@ -271,12 +291,12 @@ export class P2pCall extends LitElement {
 
   /** The other side of the current or last call. */
   get peer(): string | null {
-    return this.#engine?.call.peerName ?? null;
+    return this.#now("peer", null);
   }
 
   /** Why the last call ended, once it did. */
   get endReason(): EndReason | null {
-    return this.#engine?.call.endReason ?? null;
+    return this.#now("endReason", null);
   }
 
   /** The name the service registered, which may differ from `name` if that was taken. */
@@ -291,27 +311,32 @@ export class P2pCall extends LitElement {
 
   /** The own camera/microphone stream while a call holds it. */
   get localStream(): MediaStream | null {
-    return this.#engine?.media.stream ?? null;
+    return this.#now("localStream", null);
   }
 
   /** The other side's media. */
   get remoteStream(): MediaStream | null {
-    return this.#engine?.peer.remoteStream ?? null;
+    return this.#now("remoteStream", null);
   }
 
   /** The current call's RTCPeerConnection, for diagnostics (e.g. getStats()). */
   get peerConnection(): RTCPeerConnection | null {
-    return this.#engine?.peer.connection ?? null;
+    return this.#now("peerConnection", null);
   }
 
   /** The latest call quality measurement (also sent as `p2p-quality`); `null` outside a call. */
   get quality(): QualitySample | null {
-    return this.#engine?.quality?.sample ?? null;
+    return this.#now("quality", null);
   }
 
   /** Whether the screen is being sent instead of the camera. */
   get sharingScreen(): boolean {
-    return this.#engine?.screen?.sharing ?? false;
+    return this.#now("sharingScreen", false);
+  }
+
+  /** A value of the engine's snapshot; `fallback` until the engine has loaded. */
+  #now<K extends keyof EngineSnapshot>(key: K, fallback: EngineSnapshot[K]): EngineSnapshot[K] {
+    return this.#engine ? this.#engine.snapshot[key] : fallback;
   }
 
   // ---- lifecycle ----------------------------------------------------------------------
@@ -358,12 +383,16 @@ export class P2pCall extends LitElement {
         room: this.room.trim() || null,
       });
     }
-    this.#engine?.willUpdate(changed);
+  }
+
+  /** The first render waits for the page's language (a Korean page never shows English first). */
+  protected override async scheduleUpdate(): Promise<void> {
+    if (!this.hasUpdated) await this.#words.ready;
+    super.scheduleUpdate();
   }
 
   protected override updated(): void {
     if (this.getAttribute("state") !== this.state) this.setAttribute("state", this.state);
-    this.#engine?.updated();
   }
 
   protected override firstUpdated(): void {
@@ -384,19 +413,19 @@ export class P2pCall extends LitElement {
   }
 
   #engineFailed(error: unknown): void {
-    this.#reportError("signaling", "The call could not be loaded.", error);
+    this.#port.report("signaling", "The call could not be loaded.", error);
   }
 
   /** Loads the call engine (once; a failed import is retried on the next call). */
-  #loadEngine(): Promise<CallEngine> {
+  #loadEngine(): Promise<Engine> {
     return this.#engineModule.load().then(() => this.#engine!);
   }
 
-  /** Runs `handle` with the engine now, or once it has loaded (in arrival order). */
-  #withEngine(handle: (engine: CallEngine) => void): void {
-    if (this.#engine) handle(this.#engine);
+  /** Hands a service message to the engine now, or once it has loaded (in arrival order). */
+  #deliver(message: EngineMessage): void {
+    if (this.#engine) this.#engine.receive(message);
     else {
-      this.#pending.push(handle);
+      this.#pending.push(message);
       void this.#loadEngine().catch((error: unknown) => this.#engineFailed(error));
     }
   }
@@ -410,26 +439,6 @@ export class P2pCall extends LitElement {
     if (value) this.name = value;
   };
 
-  /**
-   * Runs a UI action. Expected failures are shown by the call itself; what
-   * rejects here (e.g. calling while the service is unreachable) becomes a
-   * `p2p-error` instead of an unhandled rejection.
-   */
-  #run(action: () => Promise<void>): void {
-    action().catch((error: unknown) => {
-      this.#reportError("signaling", error instanceof Error ? error.message : String(error), error);
-    });
-  }
-
-  #reportProtocolError(problem: string): void {
-    this.#reportError("protocol", `The call service sent an unusable message: ${problem}.`);
-  }
-
-  #reportError(kind: P2pErrorKind, message: string, cause?: unknown): void {
-    const event = new P2pErrorEvent(kind, message, cause);
-    this.dispatchEvent(event);
-  }
-
   // ---- public API ----------------------------------------------------------------------------
 
   /**
@@ -441,7 +450,7 @@ export class P2pCall extends LitElement {
    * (kind `media`) explains.
    */
   async call(name: string): Promise<void> {
-    return (this.#engine ?? await this.#loadEngine()).call.call(name);
+    return (this.#engine ?? await this.#loadEngine()).call(name);
   }
 
   /**
@@ -452,17 +461,17 @@ export class P2pCall extends LitElement {
    * answer without camera or decline.
    */
   async accept(options: AcceptOptions = {}): Promise<void> {
-    return (this.#engine ?? await this.#loadEngine()).call.accept(options);
+    return (this.#engine ?? await this.#loadEngine()).accept(options);
   }
 
   /** Declines the ringing call (the caller sees "declined"). No-op otherwise. */
   decline(): void {
-    this.#engine?.call.decline();
+    this.#engine?.decline();
   }
 
   /** Ends the current call (or declines a ringing one). No-op outside a call. */
   hangUp(): void {
-    this.#engine?.call.hangUp();
+    this.#engine?.hangUp();
   }
 
   /**
@@ -477,7 +486,7 @@ export class P2pCall extends LitElement {
 
   /** Stops screen sharing and sends the camera again. No-op when not sharing. */
   async stopScreenShare(): Promise<void> {
-    await this.#engine?.screen?.stop();
+    await this.#engine?.stopScreenShare();
   }
 
   /**
@@ -485,12 +494,12 @@ export class P2pCall extends LitElement {
    * Returns `false` if no chat channel is open (no call yet, or the peer has no chat).
    */
   sendMessage(text: string): boolean {
-    return this.#engine?.chat.send(text) ?? false;
+    return this.#engine?.sendMessage(text) ?? false;
   }
 
   /** The browser refused to play the call's sound (autoplay policy); `resumePlayback()` fixes it. */
   get playbackBlocked(): boolean {
-    return this.#engine?.playback.blocked ?? false;
+    return this.#now("playbackBlocked", false);
   }
 
   /**
@@ -499,7 +508,7 @@ export class P2pCall extends LitElement {
    * element's "Click to hear the call" button does the same.
    */
   resumePlayback(): Promise<void> {
-    return this.#engine?.playback.unblock() ?? Promise.resolve();
+    return this.#engine?.resumePlayback() ?? Promise.resolve();
   }
 
   /**
@@ -510,12 +519,12 @@ export class P2pCall extends LitElement {
    */
   async precheck(options: PrecheckOptions = {}): Promise<PrecheckResult> {
     // Without the engine there is no call yet; the engine checks for one.
-    return (this.#engine ?? await this.#loadEngine()).tools.precheck(options);
+    return (this.#engine ?? await this.#loadEngine()).precheck(options);
   }
 
   /** Closes the pre-call check and releases its camera and microphone. No-op if it is closed. */
   closePrecheck(): void {
-    this.#engine?.tools.closePrecheck();
+    this.#engine?.closePrecheck();
   }
 
   /**
@@ -524,7 +533,7 @@ export class P2pCall extends LitElement {
    * holds no SDP, no ICE candidates and no credentials.
    */
   async debugReport(): Promise<string> {
-    return (this.#engine ?? await this.#loadEngine()).tools.debugReport();
+    return (this.#engine ?? await this.#loadEngine()).debugReport();
   }
 
   // ---- render --------------------------------------------------------------------------------
@@ -532,15 +541,17 @@ export class P2pCall extends LitElement {
   protected override render(): TemplateResult {
     const engine = this.#engine;
     const registered = this.#signaling.registeredName;
-    const text = this.#labels.labels;
+    const text = this.#words.labels;
     const service = {
       offline: text.serviceOffline,
       connecting: text.serviceConnecting,
       online: text.serviceOnline,
       reconnecting: text.serviceReconnecting,
     }[this.#signaling.status];
-    const status = engine?.describeCall() ??
-      this.#labels.describeLobby(this.#signaling.status, registered);
+    const status = html`<p part="status" class="status" role="status" aria-live="polite">${
+      engine?.snapshot.status ?? describeLobby(this.#signaling.status, registered, text)
+    }</p>`;
+    // Until the engine has loaded, the stage and the tools row keep their place.
     return html`
       <div part="base" class="base">
         <div part="header" class="header">
@@ -558,21 +569,19 @@ export class P2pCall extends LitElement {
           </span>
         </div>
         ${this.name.trim() ? nothing : this.#renderNameForm()}
-        <div part="stage" class="stage">${engine?.renderStage(text) ?? nothing}</div>
-        <div class="status-bar">
-          <p part="status" class="status" role="status" aria-live="polite">${status}</p>
-          ${engine?.renderStatusExtras(text) ?? nothing}
-        </div>
-        ${engine?.renderBelowStatus(text) ??
-          html`<div class="toolbar"><slot name="actions"></slot></div>`}
+        ${engine?.renderCall(status) ?? html`
+          <div part="stage" class="stage"></div>
+          <div class="status-bar">${status}</div>
+          <div class="toolbar"><slot name="actions"></slot></div>
+        `}
         ${this.#renderUserList()}
-        ${this.#renderTools(text)}
+        ${engine?.renderTools() ?? html`<div part="tools" class="tools"></div>`}
       </div>
     `;
   }
 
   #renderNameForm(): TemplateResult {
-    const text = this.#labels.labels;
+    const text = this.#words.labels;
     return html`
       <form part="name-form" class="name-form" @submit=${this.#onNameSubmit}>
         <label>${text.nameLabel}
@@ -583,23 +592,11 @@ export class P2pCall extends LitElement {
     `;
   }
 
-  /**
-   * The pre-call check and the debug report: their buttons (the row keeps
-   * its height until the engine brings them) and their panels once open.
-   */
-  #renderTools(text: RenderLabels): TemplateResult {
-    const engine = this.#engine;
-    return html`
-      <div part="tools" class="tools">${engine?.renderToolButtons(text) ?? nothing}</div>
-      ${engine?.tools.render() ?? nothing}
-    `;
-  }
-
   #renderUserList(): TemplateResult | typeof nothing {
     // During a call the list would only offer disabled buttons: keep it compact.
     if (!this.#signaling.registeredName || isInCall(this.state)) return nothing;
     const users = this.users;
-    const text = this.#labels.labels;
+    const text = this.#words.labels;
     return html`
       <div class="users" role="region" aria-labelledby="users-heading">
         <p id="users-heading" class="users-heading">${text.roomHeading}</p>
@@ -617,7 +614,7 @@ export class P2pCall extends LitElement {
                         part="call-button"
                         class="primary"
                         aria-label=${formatLabel(text.callUser, { name: user })}
-                        @click=${() => this.#run(() => this.call(user))}
+                        @click=${() => this.#port.run(() => this.call(user))}
                       >${text.call}</button>
                     `
                     : nothing}

@@ -1,19 +1,10 @@
 /**
- * The chat panel: the message log and the form to write one. Loaded (a
- * separate chunk) when Chat is first pressed or the first message arrives.
+ * The chat panel: the message log and the form to write one (its words are
+ * in call-labels.ts, with the rest of the call's).
  */
 import { css, html, nothing, type TemplateResult } from "lit";
-import type { ChatMessage } from "../controllers/chat-controller.ts";
-import type { CallRenderLabels } from "../labels.ts";
-
-/** This panel's words in English (labels.ts and call-labels.ts have the rest). */
-export const englishChatLabels = {
-  chatLog: "Messages",
-  chatInput: "Message",
-  chatSend: "Send",
-  chatEmpty: "No messages yet.",
-  chatMe: "You",
-};
+import type { ChatMessage } from "./chat-controller.ts";
+import type { CallRenderLabels } from "../element/words.ts";
 
 export interface ChatPanelView {
   messages: readonly ChatMessage[];
@@ -34,7 +25,7 @@ const onSubmit = (send: ChatPanelView["send"]) => (event: SubmitEvent): void => 
 };
 
 export function renderChatPanel(view: ChatPanelView): TemplateResult {
-  const labels = { ...englishChatLabels, ...view.labels };
+  const labels = view.labels;
   return html`
     <section part="chat" class="chat" id="chat-panel" aria-label=${labels.chat}>
       <div class="chat-scroller">

@@ -1,6 +1,6 @@
 import type { ReactiveController, ReactiveControllerHost } from "lit";
-import { backoffDelay, type BackoffOptions, DEFAULT_BACKOFF } from "../backoff.ts";
-import type { SignalingStatus } from "../events.ts";
+import { backoffDelay, type BackoffOptions, DEFAULT_BACKOFF } from "./backoff.ts";
+import type { SignalingStatus } from "../api/events.ts";
 import {
   type ClientMessage,
   type ErrorMessage,
@@ -9,8 +9,8 @@ import {
   type RelayedMessage,
   SUBPROTOCOL,
   type UncheckedRelay,
-} from "../protocol.ts";
-import { loadResumeToken, resumeKey, saveResumeToken } from "../resume-token.ts";
+} from "./protocol.ts";
+import { loadResumeToken, resumeKey, saveResumeToken } from "./resume-token.ts";
 
 export interface SignalingCallbacks {
   /** A call message from another member of the room, to be checked (relay-messages.ts). */
@@ -234,7 +234,6 @@ export class SignalingController implements ReactiveController {
         this.serviceIceServers = message.iceServers;
         break;
       case "rejectusername":
-        if (message.resume) this.#setResumeToken(message.resume);
         this.registeredName = message.name;
         this.#host.requestUpdate();
         break;

@@ -2,11 +2,10 @@ import { css } from "lit";
 
 /**
  * Styles of what only a call shows (the videos, the incoming prompt, the call
- * controls, the device pickers, the timer, the error line, the unread count): they
- * come with the call engine's chunk (call-engine.ts). Every rule here is
- * more specific than, or unrelated to, the element's own (p2p-call.styles.ts),
- * so being added after them changes nothing. The lazily loaded panels bring
- * their own styles with their chunks (panels/*.ts).
+ * controls, the device pickers, the timer, the error line, the unread count).
+ * Every rule here is more specific than, or unrelated to, the element's own
+ * (element/styles.ts), so being added after them changes nothing. The other
+ * chunks bring their own styles.
  */
 export const callStyles = css`
   button:disabled {

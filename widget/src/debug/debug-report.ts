@@ -8,10 +8,11 @@
  * A loaded-on-demand chunk, like the pre-call check.
  */
 import { css, html, type ReactiveControllerHost, type TemplateResult } from "lit";
-import type { CallState, EndReason } from "./call-state.ts";
-import type { DiagnosticEntry } from "./diagnostics-log.ts";
-import type { SignalingStatus } from "./events.ts";
-import { hasWebRTC } from "./webrtc-support.ts";
+import type { CallState, EndReason } from "../api/call-state.ts";
+import type { DiagnosticEntry } from "../element/diagnostics-log.ts";
+import type { Words } from "../element/words.ts";
+import type { SignalingStatus } from "../api/events.ts";
+import { hasWebRTC } from "../element/webrtc-support.ts";
 
 /** What the report is made of, as the element sees it now. */
 export interface DebugSnapshot {
@@ -197,7 +198,7 @@ export const styles = css`
 `;
 
 /**
- * The panel's words in English (labels.ts and call-labels.ts have the rest).
+ * The panel's words in English, under the language's table (element/words.ts).
  * The report itself stays in English: it is for whoever gives support.
  */
 export const englishDebugLabels = {
@@ -208,8 +209,6 @@ export const englishDebugLabels = {
   debugCopied: "Copied to the clipboard.",
   debugCopyByHand: "Select the text and copy it (Ctrl+C, or ⌘C on a Mac).",
 };
-
-type DebugWords = typeof englishDebugLabels;
 
 /** The report in a read-only text area, with Copy (to the clipboard where allowed) and Close. */
 export class DebugPanel {
@@ -238,8 +237,8 @@ export class DebugPanel {
     return this.copied;
   }
 
-  render(labels: Partial<DebugWords>): TemplateResult {
-    const words = { ...englishDebugLabels, ...labels };
+  render(labels: Pick<Words, "of">): TemplateResult {
+    const words = labels.of(englishDebugLabels);
     const status = this.copied === null
       ? ""
       : this.copied

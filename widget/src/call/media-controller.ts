@@ -1,7 +1,7 @@
 import type { ReactiveController, ReactiveControllerHost } from "lit";
-import { loadDeviceChoices, type PickerKind, saveDeviceChoice } from "../device-memory.ts";
+import { loadDeviceChoices, type PickerKind, saveDeviceChoice } from "./device-memory.ts";
 
-export type { PickerKind } from "../device-memory.ts";
+export type { PickerKind } from "./device-memory.ts";
 
 export interface MediaRequest {
   video: boolean;

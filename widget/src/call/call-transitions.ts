@@ -1,9 +1,8 @@
 /**
- * The call state machine's moves. Only the call engine (call-engine.ts, a
- * lazily loaded chunk) makes them; the element itself only reads the state
- * (call-state.ts), so this stays out of the initial load (issue 7).
+ * The call state machine's moves. The call controller makes them; the
+ * element and the page only read the state (api/call-state.ts).
  */
-import { CallState, type EndReason, isInCall } from "./call-state.ts";
+import { CallState, type EndReason, isInCall } from "../api/call-state.ts";
 
 export type CallEvent =
   | { type: "dial" }

@@ -7,51 +7,73 @@
  * module is safe to import outside a browser.
  */
 import type { CallState, EndReason } from "./call-state.ts";
-import type { QualityLevel, QualitySample } from "./quality-stats.ts";
+import type { QualityLevel, QualitySample } from "../in-call/quality-stats.ts";
 
 const init: EventInit = { bubbles: true, composed: true };
+
+// Fields are `declare`d and assigned in the constructor: as parameter
+// properties they would also be emitted as class fields, bytes of the first
+// load for nothing.
 
 /** The call state changed; `state` is also reflected in the `state` attribute. */
 export class P2pStateChangeEvent extends Event {
   static readonly eventName = "p2p-state-change";
+  declare readonly state: CallState;
+  declare readonly previous: CallState;
+  /** The other side of the call, if there is one. */
+  declare readonly peer: string | null;
   constructor(
-    readonly state: CallState,
-    readonly previous: CallState,
-    /** The other side of the call, if there is one. */
-    readonly peer: string | null,
+    state: CallState,
+    previous: CallState,
+    peer: string | null,
   ) {
     super(P2pStateChangeEvent.eventName, init);
+    this.state = state;
+    this.previous = previous;
+    this.peer = peer;
   }
 }
 
 /** Someone is calling; call `accept()` or `decline()` (unless `auto-answer` is set). */
 export class P2pIncomingCallEvent extends Event {
   static readonly eventName = "p2p-incoming-call";
-  constructor(readonly from: string) {
+  declare readonly from: string;
+  constructor(from: string) {
     super(P2pIncomingCallEvent.eventName, init);
+    this.from = from;
   }
 }
 
 /** The room's members changed. `users` excludes this element's own name. */
 export class P2pUserListEvent extends Event {
   static readonly eventName = "p2p-user-list";
-  constructor(readonly users: readonly string[]) {
+  declare readonly users: readonly string[];
+  constructor(users: readonly string[]) {
     super(P2pUserListEvent.eventName, init);
+    this.users = users;
   }
 }
 
 /** A call ended (state `ended` or `failed`), with why and who ended it. */
 export class P2pCallEndedEvent extends Event {
   static readonly eventName = "p2p-call-ended";
+  declare readonly peer: string;
+  declare readonly reason: EndReason;
+  /** `local` if this side ended it (hang up, decline, timeout), else `remote`. */
+  declare readonly by: "local" | "remote";
+  /** Milliseconds the call was connected; 0 if it never connected. */
+  declare readonly duration: number;
   constructor(
-    readonly peer: string,
-    readonly reason: EndReason,
-    /** `local` if this side ended it (hang up, decline, timeout), else `remote`. */
-    readonly by: "local" | "remote",
-    /** Milliseconds the call was connected; 0 if it never connected. */
-    readonly duration: number,
+    peer: string,
+    reason: EndReason,
+    by: "local" | "remote",
+    duration: number,
   ) {
     super(P2pCallEndedEvent.eventName, init);
+    this.peer = peer;
+    this.reason = reason;
+    this.by = by;
+    this.duration = duration;
   }
 }
 
@@ -71,13 +93,19 @@ export type P2pErrorKind = "media" | "signaling" | "peer" | "protocol" | "unsupp
 /** Something went wrong. `message` is a sentence fit to show a user. */
 export class P2pErrorEvent extends Event {
   static readonly eventName = "p2p-error";
+  declare readonly kind: P2pErrorKind;
+  declare readonly message: string;
+  /** The underlying error, e.g. the DOMException from getUserMedia. */
+  declare readonly cause?: unknown;
   constructor(
-    readonly kind: P2pErrorKind,
-    readonly message: string,
-    /** The underlying error, e.g. the DOMException from getUserMedia. */
-    readonly cause?: unknown,
+    kind: P2pErrorKind,
+    message: string,
+    cause?: unknown,
   ) {
     super(P2pErrorEvent.eventName, init);
+    this.kind = kind;
+    this.message = message;
+    this.cause = cause;
   }
 }
 
@@ -87,8 +115,10 @@ export type SignalingStatus = "offline" | "connecting" | "online" | "reconnectin
 /** The signaling connection status changed (a call in progress is not affected). */
 export class P2pSignalingChangeEvent extends Event {
   static readonly eventName = "p2p-signaling-change";
-  constructor(readonly status: SignalingStatus) {
+  declare readonly status: SignalingStatus;
+  constructor(status: SignalingStatus) {
     super(P2pSignalingChangeEvent.eventName, init);
+    this.status = status;
   }
 }
 
@@ -98,18 +128,24 @@ export class P2pSignalingChangeEvent extends Event {
  */
 export class P2pQualityEvent extends Event {
   static readonly eventName = "p2p-quality";
-  readonly level: QualityLevel;
-  constructor(readonly sample: QualitySample) {
+  declare readonly level: QualityLevel;
+  declare readonly sample: QualitySample;
+  constructor(sample: QualitySample) {
     super(P2pQualityEvent.eventName, init);
     this.level = sample.level;
+    this.sample = sample;
   }
 }
 
 /** A chat message from the other side of the call arrived (over the data channel). */
 export class P2pChatMessageEvent extends Event {
   static readonly eventName = "p2p-chat-message";
-  constructor(readonly from: string, readonly text: string) {
+  declare readonly from: string;
+  declare readonly text: string;
+  constructor(from: string, text: string) {
     super(P2pChatMessageEvent.eventName, init);
+    this.from = from;
+    this.text = text;
   }
 }
 

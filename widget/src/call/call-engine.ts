@@ -1,44 +1,37 @@
 /**
  * The call engine: media, peer connection, call state machine, playback and
  * chat, with what the element shows of them (videos, status sentences,
- * incoming prompt, call controls, device pickers), the language controller
- * and the tools row (pre-call check, debug report). A chunk of its own
- * (bundle budget, issue 7): the element renders its lobby without it,
- * prefetches it after its first render and awaits it before handling a call.
+ * incoming prompt, call controls, device pickers, chat panel) and the tools
+ * row (pre-call check, debug report). The element renders its lobby without
+ * it, prefetches it after its first render and awaits it before handling a
+ * call. It sees the element
+ * through the port of element/engine.ts and is one of its reactive controllers.
  */
-import {
-  adoptStyles,
-  type CSSResult,
-  html,
-  nothing,
-  type PropertyValues,
-  type TemplateResult,
-} from "lit";
-import { CallState, isInCall } from "./call-state.ts";
-import { callStyles } from "./call.styles.ts";
-import { CallController, NO_WEBRTC } from "./controllers/call-controller.ts";
-import { MediaController } from "./controllers/media-controller.ts";
-import { PeerController } from "./controllers/peer-controller.ts";
-import type { SignalingController } from "./controllers/signaling-controller.ts";
-import { canChooseSpeaker, PlaybackController } from "./controllers/playback-controller.ts";
-import { ChatController, MAX_CHAT_LENGTH } from "./controllers/chat-controller.ts";
-import { ClockController } from "./controllers/clock-controller.ts";
-import { LanguageController } from "./controllers/language-controller.ts";
-import type { QualityController } from "./controllers/quality-controller.ts";
-import type { ScreenShareController } from "./controllers/screen-share-controller.ts";
+import { adoptStyles, type CSSResult, html, nothing, type TemplateResult } from "lit";
+import { CallState, isInCall } from "../api/call-state.ts";
+import { callStyles } from "./styles.ts";
+import { CallController, NO_WEBRTC } from "./call-controller.ts";
+import { MediaController } from "./media-controller.ts";
+import { PeerController } from "./peer-controller.ts";
+import { canChooseSpeaker, PlaybackController } from "./playback-controller.ts";
+import { ChatController, MAX_CHAT_LENGTH } from "./chat-controller.ts";
+import { ClockController } from "./clock-controller.ts";
+import type { QualityController } from "../in-call/quality-controller.ts";
+import type { ScreenShareController } from "../in-call/screen-share-controller.ts";
 import type { PickerKind } from "./device-memory.ts";
-import type { DiagnosticEntry } from "./diagnostics-log.ts";
-import type { ElementLabels } from "./element-labels.ts";
-import { P2pChatMessageEvent, type P2pErrorKind, P2pQualityEvent } from "./events.ts";
+import type { AcceptOptions } from "./call-controller.ts";
+import type { Engine, EngineMessage, EnginePort, EngineSnapshot } from "../element/engine.ts";
+import { P2pChatMessageEvent, P2pQualityEvent } from "../api/events.ts";
 import { englishCallLabels } from "./call-labels.ts";
-import { type CallRenderLabels, formatLabel, type RenderLabels } from "./labels.ts";
-import { LazyModule } from "./lazy.ts";
-import { DEFAULT_RING_TIMEOUT, type P2pCall } from "./p2p-call.ts";
-import type { UncheckedRelay } from "./protocol.ts";
+import { type CallRenderLabels, formatLabel } from "../element/words.ts";
+import { LazyModule } from "../element/lazy.ts";
+import { DEFAULT_RING_TIMEOUT } from "../element/p2p-call.ts";
+import type { PrecheckOptions, PrecheckResult } from "../precheck/precheck-controller.ts";
 import { checkRelay } from "./relay-messages.ts";
 import { describeCall, formatDuration } from "./status-text.ts";
-import { SupportTools } from "./support-tools.ts";
-import { hasWebRTC } from "./webrtc-support.ts";
+import { SupportTools } from "./tools.ts";
+import { renderChatPanel, styles as chatStyles } from "./chat-panel.ts";
+import { hasWebRTC } from "../element/webrtc-support.ts";
 
 /**
  * Adds a lazily loaded module's styles to a shadow root. Constructed sheets,
@@ -54,26 +47,16 @@ function adoptOnce(root: ShadowRoot, styles: CSSResult): void {
   }
 }
 
-/** What the engine needs from the element, beyond its public API. */
-export interface EngineHooks {
-  signaling: SignalingController;
-  /** The words the element renders with; the engine follows the page's language for it. */
-  labels: ElementLabels;
-  report(kind: P2pErrorKind, message: string, cause?: unknown): void;
-  /** A frame from the service that does not follow the protocol. */
-  reportProtocolError(problem: string): void;
-  /** Runs a UI action; a rejection becomes a `p2p-error`. */
-  run(action: () => Promise<void>): void;
-  log(kind: DiagnosticEntry["kind"], text: string): void;
-  /** The element's recent history (diagnostics-log.ts), for the debug report. */
-  diagnostics(): readonly DiagnosticEntry[];
+/** The engine for the element's port (the chunk's one export the element uses). */
+export function createEngine(port: EnginePort): Engine {
+  return new CallEngine(port);
 }
 
 /** The call's controllers and controls, added to the element once this chunk has loaded. */
-export class CallEngine {
+export class CallEngine implements Engine {
   readonly media: MediaController;
   readonly peer: PeerController;
-  readonly call: CallController;
+  readonly session: CallController;
   readonly playback: PlaybackController;
   readonly chat: ChatController;
   /** The pre-call check and the debug report. */
@@ -85,16 +68,15 @@ export class CallEngine {
   #hadFocus = false;
   /** Ticks the call timer. */
   readonly #clock: ClockController;
-  readonly #host: P2pCall;
-  readonly #hooks: EngineHooks;
+  readonly #port: EnginePort;
   // Lazily loaded features (lazy.ts); a failed import is retried on next use.
-  readonly #chatPanel: LazyModule<typeof import("./panels/chat-panel.ts")>;
-  readonly #inCall: LazyModule<typeof import("./panels/in-call.ts")>;
+  readonly #inCall: LazyModule<typeof import("../in-call/in-call.ts")>;
 
-  constructor(host: P2pCall, hooks: EngineHooks) {
-    this.#host = host;
-    this.#hooks = hooks;
-    const report = hooks.report;
+  constructor(port: EnginePort) {
+    this.#port = port;
+    const host = port.host;
+    const attributes = port.attributes;
+    const report = port.report;
     this.media = new MediaController(host, {
       onTrackReplaced: (lost, track) => void this.#replaceSentTrack(lost, track),
       onDeviceLost: (kind, cause) =>
@@ -106,25 +88,26 @@ export class CallEngine {
         ),
     });
     this.peer = new PeerController(host, {
-      signal: (message) => this.call.signal(message),
-      onMediaPath: (status) => this.call.onMediaPath(status),
-      onError: (message, cause) => this.call.onPeerError(message, cause),
+      signal: (message) => this.session.signal(message),
+      onMediaPath: (status) => this.session.onMediaPath(status),
+      onError: (message, cause) => this.session.onPeerError(message, cause),
       onOpen: (pc) => this.chat.attach(pc),
       beforeTracks: (pc) => this.chat.offer(pc),
     });
-    this.call = new CallController(host, {
-      signaling: hooks.signaling,
+    this.session = new CallController(host, {
+      signaling: port.signaling,
       media: this.media,
       peer: this.peer,
     }, {
-      ownName: () => hooks.signaling.registeredName,
+      ownName: () => port.signaling.registeredName,
       rtcConfiguration: () => this.rtcConfiguration(),
       ringTimeout: () =>
-        Number.isFinite(host.ringTimeout) && host.ringTimeout > 0
-          ? host.ringTimeout
+        Number.isFinite(attributes.ringTimeout) && attributes.ringTimeout > 0
+          ? attributes.ringTimeout
           : DEFAULT_RING_TIMEOUT,
-      autoAnswer: () => host.autoAnswer,
+      autoAnswer: () => attributes.autoAnswer,
       dispatch: (event) => host.dispatchEvent(event),
+      words: () => this.words(),
     });
     this.playback = new PlaybackController(host, {
       onSinkError: (cause) =>
@@ -132,20 +115,15 @@ export class CallEngine {
     });
     this.chat = new ChatController(host, {
       onMessage: ({ text }) => {
-        void this.#chatPanel.load().catch(() => {});
-        host.dispatchEvent(new P2pChatMessageEvent(host.peer ?? "", text));
+        host.dispatchEvent(new P2pChatMessageEvent(this.session.peerName ?? "", text));
       },
     });
-    this.#chatPanel = new LazyModule(
-      host,
-      () => import("./panels/chat-panel.ts"),
-      (module) => this.addStyles(module.styles),
-    );
-    this.#inCall = new LazyModule(host, () => import("./panels/in-call.ts"), (module) => {
+    this.#inCall = new LazyModule(host, () => import("../in-call/in-call.ts"), (module) => {
       module.styles.forEach((styles) => this.addStyles(styles));
       this.quality = new module.QualityController(host, {
         connection: () =>
-          host.state === CallState.Connected || host.state === CallState.Reconnecting
+          this.session.state === CallState.Connected ||
+            this.session.state === CallState.Reconnecting
             ? this.peer.connection
             : null,
         onSample: (sample) => host.dispatchEvent(new P2pQualityEvent(sample)),
@@ -157,21 +135,104 @@ export class CallEngine {
       });
     });
     this.#clock = new ClockController(host);
-    new LanguageController(host, hooks.labels);
-    this.tools = new SupportTools(host, hooks, this);
+    this.tools = new SupportTools(port, this);
     this.addStyles(callStyles);
-    this.media.setMuted(host.muted);
-    this.media.setCameraOff(host.cameraOff);
+    this.addStyles(chatStyles);
+    this.media.setMuted(attributes.muted);
+    this.media.setCameraOff(attributes.cameraOff);
     // Once per element, as soon as it knows; its lobby goes on without call buttons.
     if (!hasWebRTC) report("unsupported", NO_WEBRTC);
+    port.host.addController(this);
+  }
+
+  get snapshot(): EngineSnapshot {
+    const session = this.session;
+    const state = session.state;
+    return {
+      state,
+      peer: session.peerName,
+      endReason: session.endReason,
+      status: this.#describeCall(),
+      localStream: this.media.stream,
+      remoteStream: this.peer.remoteStream,
+      peerConnection: this.peer.connection,
+      quality: this.quality?.sample ?? null,
+      sharingScreen: this.screen?.sharing ?? false,
+      playbackBlocked: this.playback.blocked,
+    };
+  }
+
+  // ---- commands (see the element's methods of the same names) ------------------------
+
+  call(name: string): Promise<void> {
+    return this.session.call(name);
+  }
+
+  accept(options: AcceptOptions): Promise<void> {
+    return this.session.accept(options);
+  }
+
+  decline(): void {
+    this.session.decline();
+  }
+
+  hangUp(): void {
+    this.session.hangUp();
+  }
+
+  async stopScreenShare(): Promise<void> {
+    await this.screen?.stop();
+  }
+
+  sendMessage(text: string): boolean {
+    return this.chat.send(text);
+  }
+
+  resumePlayback(): Promise<void> {
+    return this.playback.unblock();
+  }
+
+  precheck(options: PrecheckOptions): Promise<PrecheckResult> {
+    return this.tools.precheck(options);
+  }
+
+  closePrecheck(): void {
+    this.tools.closePrecheck();
+  }
+
+  debugReport(): Promise<string> {
+    return this.tools.debugReport();
+  }
+
+  /** A message from the service: call messages are checked here, then handed to the call. */
+  receive(message: EngineMessage): void {
+    switch (message.type) {
+      case "relay": {
+        const checked = checkRelay(message.relay);
+        if (checked.ok) this.session.onRelay(checked.message);
+        else this.#port.reportProtocolError(checked.problem);
+        break;
+      }
+      case "users":
+        this.session.onUsers(message.users);
+        break;
+      case "service-error":
+        this.session.onServiceError(message.error);
+        break;
+      case "resumed":
+        this.session.onResumed(message.ok);
+        break;
+      default:
+        message satisfies never;
+    }
   }
 
   /** ICE servers (the element's, else the service's) and transport policy for a new connection. */
   rtcConfiguration(): RTCConfiguration {
-    const host = this.#host;
+    const attributes = this.#port.attributes;
     return {
-      iceServers: host.iceServers ?? this.#hooks.signaling.serviceIceServers ?? [],
-      iceTransportPolicy: host.iceTransportPolicy === "relay" ? "relay" : "all",
+      iceServers: attributes.iceServers ?? this.#port.signaling.serviceIceServers ?? [],
+      iceTransportPolicy: attributes.iceTransportPolicy === "relay" ? "relay" : "all",
     };
   }
 
@@ -180,16 +241,9 @@ export class CallEngine {
    * shadow root exists: the engine may load before the element's first render.
    */
   addStyles(styles: CSSResult): void {
-    const host = this.#host;
-    if (host.shadowRoot) adoptOnce(host.shadowRoot, styles);
-    else void host.updateComplete.then(() => host.shadowRoot && adoptOnce(host.shadowRoot, styles));
-  }
-
-  /** A call message from another member: checked here, then handed to the call. */
-  onRelay(relay: UncheckedRelay): void {
-    const checked = checkRelay(relay);
-    if (checked.ok) this.call.onRelay(checked.message);
-    else this.#hooks.reportProtocolError(checked.problem);
+    const host = this.#port.host;
+    const adopt = () => host.renderRoot instanceof ShadowRoot && adoptOnce(host.renderRoot, styles);
+    if (!adopt()) void host.updateComplete.then(adopt);
   }
 
   /**
@@ -198,45 +252,50 @@ export class CallEngine {
    * Without WebRTC there is none to be had: instead of the lobby's "Ready.
    * Choose someone to call.", that the browser cannot call.
    */
-  describeCall(): string | null {
-    const call = this.call;
+  #describeCall(): string | null {
+    const call = this.session;
     const state = call.state;
     if (state === CallState.Idle) {
-      const signaling = this.#hooks.signaling;
+      const signaling = this.#port.signaling;
       return hasWebRTC || !signaling.registeredName || signaling.status !== "online"
         ? null
         : this.words().noWebRTC;
     }
-    return this.#hooks.labels.describeCall({
+    return describeCall({
       state,
       peer: call.peerName,
       direction: call.direction,
       endReason: call.endReason,
       endedBy: call.endedBy,
       endedFrom: call.endedFrom,
-    }, describeCall);
+    }, this.words());
   }
 
   /** The element leaves the page: hang up while the socket is still open, close the panels. */
   leave(): void {
-    this.call.hangUp();
+    this.session.hangUp();
     this.tools.close();
   }
 
   /** Before each update of the element. */
-  willUpdate(changed: PropertyValues<P2pCall>): void {
-    const host = this.#host;
-    if (changed.has("muted")) this.media.setMuted(host.muted);
-    if (changed.has("cameraOff")) this.media.setCameraOff(host.cameraOff);
+  hostUpdate(): void {
+    const { muted, cameraOff } = this.#port.attributes;
+    if (muted !== this.media.muted) this.media.setMuted(muted);
+    if (cameraOff !== this.media.cameraOff) this.media.setCameraOff(cameraOff);
     this.#reportInvalidIceServers();
-    this.#hadFocus = host.shadowRoot?.activeElement != null;
-    const state = host.state;
+    this.#hadFocus = this.#activeElement() != null;
+    const state = this.session.state;
     this.#clock.run(state === CallState.Connected || state === CallState.Reconnecting);
     // A call needs the camera the check is previewing.
     if (isInCall(state)) this.tools.closePrecheck();
-    // Quality, screen share and the video buttons (panels/in-call.ts). Not
+    // Quality, screen share and the video buttons (in-call/). Not
     // essential: a failed import leaves them out, a later update retries.
-    if (this.#host.state === CallState.Connected) void this.#inCall.load().catch(() => {});
+    if (state === CallState.Connected) void this.#inCall.load().catch(() => {});
+  }
+
+  #activeElement(): Element | null {
+    const root = this.#port.host.renderRoot;
+    return root instanceof ShadowRoot ? root.activeElement : null;
   }
 
   #reportedIceServers: RTCIceServer[] | null | undefined;
@@ -246,11 +305,11 @@ export class CallEngine {
    * including one set before this engine loaded.
    */
   #reportInvalidIceServers(): void {
-    const value = this.#host.iceServers;
+    const value = this.#port.attributes.iceServers;
     if (value === this.#reportedIceServers) return;
     this.#reportedIceServers = value;
     if (value === null) {
-      this.#hooks.report("peer", "The ice-servers attribute is not a JSON array; it is ignored.");
+      this.#port.report("peer", "The ice-servers attribute is not a JSON array; it is ignored.");
     }
   }
 
@@ -263,11 +322,11 @@ export class CallEngine {
   /** A stand-in for a lost device's track: sent by whichever sender carried the lost one. */
   async #replaceSentTrack(lost: MediaStreamTrack, track: MediaStreamTrack): Promise<void> {
     const sender = this.peer.connection?.getSenders().find((s) => s.track === lost);
-    this.#hooks.log("media", `${track.kind} device lost; now using "${track.label}"`);
+    this.#port.diagnostics.add("media", `${track.kind} device lost; now using "${track.label}"`);
     try {
       await sender?.replaceTrack(track);
     } catch (error) {
-      this.#hooks.report("media", "The replacement device could not be sent.", error);
+      this.#port.report("media", "The replacement device could not be sent.", error);
     }
   }
 
@@ -277,7 +336,7 @@ export class CallEngine {
       this.media.chooseSpeaker(deviceId);
       return;
     }
-    void this.call.switchDevice(kind, deviceId);
+    void this.session.switchDevice(kind, deviceId);
     // The check previews what the next call will use (the choice is stored synchronously).
     this.tools.restartPrecheck();
   };
@@ -291,19 +350,18 @@ export class CallEngine {
 
   readonly #onChatClick = async (): Promise<void> => {
     this.chat.toggle();
-    await this.#chatPanel.load().catch(() => {});
     if (!this.chat.open) return;
     // Opening the chat is asking to write: the field gets the focus.
-    await this.#host.updateComplete;
-    this.#host.renderRoot.querySelector<HTMLInputElement>("#chat-input")?.focus();
+    await this.#port.host.updateComplete;
+    this.#port.host.renderRoot.querySelector<HTMLInputElement>("#chat-input")?.focus();
   };
 
   /** After each update of the element: focus, and the videos show the current streams. */
-  updated(): void {
+  hostUpdated(): void {
     // The focused control went away with its state (Call once calling, Accept
     // once answered, Hang up once ended): a keyboard user goes on from the
     // control that matters now, not from the top of the page.
-    if (this.#hadFocus && !this.#host.shadowRoot?.activeElement) this.#focusMainControl();
+    if (this.#hadFocus && !this.#activeElement()) this.#focusMainControl();
     const remote = this.#video("remote");
     this.#setSource(remote, this.peer.remoteStream);
     this.#setSource(this.#video("local"), this.media.stream);
@@ -312,18 +370,18 @@ export class CallEngine {
 
   /** Hang up during a call, Accept while ringing, else the first call button or the name field. */
   #focusMainControl(): void {
-    const state = this.#host.state;
+    const state = this.session.state;
     const main = state === CallState.Ringing
       ? "accept-button"
       : isInCall(state)
       ? "hangup-button"
       : "call-button";
-    this.#host.renderRoot.querySelector<HTMLElement>(`[part~="${main}"], [part~="name-input"]`)
+    this.#port.host.renderRoot.querySelector<HTMLElement>(`[part~="${main}"], [part~="name-input"]`)
       ?.focus();
   }
 
   #video(name: "remote" | "local"): HTMLVideoElement | null {
-    return this.#host.renderRoot.querySelector<HTMLVideoElement>(`.${name}`);
+    return this.#port.host.renderRoot.querySelector<HTMLVideoElement>(`.${name}`);
   }
 
   /**
@@ -337,30 +395,38 @@ export class CallEngine {
 
   // ---- render --------------------------------------------------------------------------------
 
-  /** The element's labels with the call's English words filled in. */
+  /** The element's words with the call's English filled in (element/words.ts). */
   words(): CallRenderLabels {
-    return this.#words(this.#hooks.labels.labels);
+    return this.#port.words.of(englishCallLabels);
   }
 
-  #wordsFor: RenderLabels | null = null;
-  #mergedWords: CallRenderLabels | null = null;
+  /** The stage, the status bar around the element's status line, and the call's controls. */
+  renderCall(status: TemplateResult): TemplateResult {
+    const text = this.words();
+    return html`
+      <div part="stage" class="stage">${this.#renderStage(text)}</div>
+      <div class="status-bar">${status}${this.#renderStatusExtras(text)}</div>
+      ${this.#renderProblem()}
+      ${this.#renderActions(text)}
+      ${this.#renderPanels(text)}
+      ${this.#renderDevicePickers(text)}
+    `;
+  }
 
-  /** The element's labels with the call's English words filled in (the last merge is kept). */
-  #words(page: RenderLabels): CallRenderLabels {
-    if (page !== this.#wordsFor || !this.#mergedWords) {
-      this.#wordsFor = page;
-      this.#mergedWords = { ...englishCallLabels, ...page };
-    }
-    return this.#mergedWords;
+  /** The tools row (no pre-call check during a call: it holds the camera) and the open panels. */
+  renderTools(): TemplateResult {
+    return html`
+      <div part="tools" class="tools">${this.tools.renderButtons(this.words())}</div>
+      ${this.tools.render()}
+    `;
   }
 
   /** Inside the stage: the two videos, what shows while there is no remote video, their buttons. */
-  renderStage(page: RenderLabels): TemplateResult {
-    const text = this.#words(page);
-    const host = this.#host;
+  #renderStage(text: CallRenderLabels): TemplateResult {
+    const port = this.#port;
     const local = this.media.stream;
     const remote = this.peer.remoteStream;
-    const peer = host.peer;
+    const peer = this.session.peerName;
     return html`
       <video
         part="remote-video"
@@ -369,12 +435,12 @@ export class CallEngine {
         autoplay
         playsinline
         ?hidden=${!remote}
-        @enterpictureinpicture=${() => host.requestUpdate()}
-        @leavepictureinpicture=${() => host.requestUpdate()}
+        @enterpictureinpicture=${() => port.host.requestUpdate()}
+        @leavepictureinpicture=${() => port.host.requestUpdate()}
       ></video>
       ${remote
         ? nothing
-        : html`<div class="placeholder">${isInCall(host.state) ? peer : text.noCall}</div>`}
+        : html`<div class="placeholder">${isInCall(this.session.state) ? peer : text.noCall}</div>`}
       <video
         part="local-video"
         class="local"
@@ -385,102 +451,79 @@ export class CallEngine {
         .muted=${true}
         ?hidden=${!local || local.getVideoTracks().length === 0}
       ></video>
-      ${remote ? this.#renderViewControls(this.#video("remote"), text) : nothing}
+      ${remote ? this.#renderViewControls(this.#video("remote")) : nothing}
       ${this.playback.blocked
         ? html`
           <button part="autoplay-button" class="autoplay primary"
-            @click=${() => void host.resumePlayback()}>${text.hearCall}</button>
+            @click=${() => void this.resumePlayback()}>${text.hearCall}</button>
         `
         : nothing}
     `;
   }
 
-  /** The buttons of the tools row: the pre-call check and the debug report. */
-  renderToolButtons(page: RenderLabels): TemplateResult {
-    return this.tools.renderButtons(this.#words(page));
-  }
-
   /** The buttons over the remote video, once their chunk has loaded. */
-  #renderViewControls(
-    video: HTMLVideoElement | null,
-    labels: CallRenderLabels,
-  ): TemplateResult | typeof nothing {
+  #renderViewControls(video: HTMLVideoElement | null): TemplateResult | typeof nothing {
     return this.#inCall.module?.renderViewControls({
       video,
-      labels,
-      onError: (message, cause) => this.#hooks.report("media", message, cause),
+      labels: this.#port.words,
+      onError: (message, cause) => this.#port.report("media", message, cause),
     }) ?? nothing;
   }
 
   /** Beside the status line: the call timer, and the quality indicator once its chunk has loaded. */
-  renderStatusExtras(page: RenderLabels): TemplateResult | typeof nothing {
-    const text = this.#words(page);
-    const connectedAt = this.call.connectedAt;
-    if (!isInCall(this.#host.state)) return nothing;
+  #renderStatusExtras(text: CallRenderLabels): TemplateResult | typeof nothing {
+    const connectedAt = this.session.connectedAt;
+    if (!isInCall(this.session.state)) return nothing;
     return html`
       ${connectedAt === null ? nothing : html`
         <span part="timer" class="timer" role="timer" aria-label=${text.callDuration}
         >${formatDuration(Date.now() - connectedAt)}</span>
       `}
-      ${this.#renderQualityButton(text)}
-    `;
-  }
-
-  /**
-   * Under the status line: the last problem, the controls that fit the state,
-   * the open panels of a call, the device pickers.
-   */
-  renderBelowStatus(page: RenderLabels): TemplateResult {
-    const text = this.#words(page);
-    return html`
-      ${this.#renderProblem()}
-      ${this.#renderActions(text)}
-      ${this.#renderPanels(text)}
-      ${this.#renderDevicePickers(text)}
+      ${this.#renderQualityButton()}
     `;
   }
 
   /** The last media or peer problem, for the user. */
   #renderProblem(): TemplateResult | typeof nothing {
-    const problem = this.call.problem;
+    const problem = this.session.problem;
     return problem ? html`<p part="error" class="error" role="alert">${problem}</p>` : nothing;
   }
 
-  #renderQualityButton(text: CallRenderLabels): TemplateResult | typeof nothing {
+  #renderQualityButton(): TemplateResult | typeof nothing {
     const sample = this.quality?.sample;
     const module = this.#inCall.module;
     if (!sample || !module) return nothing;
     return module.renderQualityButton({
       sample,
       open: this.#qualityOpen,
-      labels: text,
+      labels: this.#port.words,
       toggle: () => {
         this.#qualityOpen = !this.#qualityOpen;
-        this.#host.requestUpdate();
+        this.#port.host.requestUpdate();
       },
     });
   }
 
   /** The controls that fit the state: the incoming prompt, the call controls, or none. */
   #renderActions(text: CallRenderLabels): TemplateResult {
-    const host = this.#host;
+    const attributes = this.#port.attributes;
     const stream = this.media.stream;
-    const run = this.#hooks.run;
-    switch (host.state) {
+    const run = this.#port.run;
+    switch (this.session.state) {
       case CallState.Ringing:
         return html`
           <div part="incoming" class="incoming" role="group" aria-label=${text.incomingCall}>
             <p class="incoming-text">${formatLabel(text.incomingFrom, {
-              name: host.peer ?? "",
+              name: this.session.peerName ?? "",
             })}</p>
-            <button part="accept-button" class="accept" @click=${() => run(() => host.accept())}>
+            <button part="accept-button" class="accept" @click=${() => run(() => this.accept({}))}>
               ${text.accept}
             </button>
             <button
               part="accept-audio-button"
-              @click=${() => run(() => host.accept({ video: false }))}
+              @click=${() => run(() => this.accept({ video: false }))}
             >${text.acceptAudio}</button>
-            <button part="decline-button" class="danger" @click=${() => host.decline()}>
+            <button part="decline-button" class="danger" @click=${() => this.decline()}>
               ${text.decline}
             </button>
             <slot name="actions"></slot>
@@ -494,19 +537,19 @@ export class CallEngine {
           <div part="controls" class="toolbar" role="group" aria-label=${text.callControls}>
             <button
               part="mute-button"
-              aria-pressed=${host.muted ? "true" : "false"}
+              aria-pressed=${attributes.muted ? "true" : "false"}
               ?disabled=${!stream?.getAudioTracks().length}
-              @click=${() => (host.muted = !host.muted)}
+              @click=${() => (attributes.muted = !attributes.muted)}
             >${text.mute}</button>
             <button
               part="camera-button"
-              aria-pressed=${host.cameraOff ? "true" : "false"}
+              aria-pressed=${attributes.cameraOff ? "true" : "false"}
               ?disabled=${!stream?.getVideoTracks().length}
-              @click=${() => (host.cameraOff = !host.cameraOff)}
+              @click=${() => (attributes.cameraOff = !attributes.cameraOff)}
             >${text.cameraOff}</button>
             ${this.#renderShareButton(text)}
             ${this.#renderChatButton(text)}
-            <button part="hangup-button" class="danger" @click=${() => host.hangUp()}>
+            <button part="hangup-button" class="danger" @click=${() => this.hangUp()}>
               ${text.hangUp}
             </button>
             <slot name="actions"></slot>
@@ -532,7 +575,7 @@ export class CallEngine {
         <label>${label}
           <select
             part="device-picker ${part}"
-            ?disabled=${kind === "videoinput" && this.#host.sharingScreen}
+            ?disabled=${kind === "videoinput" && (this.screen?.sharing ?? false)}
             @change=${this.#onDevicePicked(kind)}
           >
             ${devices.map((device, index) =>
@@ -548,7 +591,7 @@ export class CallEngine {
       <div class="pickers">
         ${picker("videoinput", labels.camera, "camera-picker")}
         ${picker("audioinput", labels.microphone, "microphone-picker")}
-        ${picker("audiooutput", "Speaker", "speaker-picker")}
+        ${picker("audiooutput", labels.speaker, "speaker-picker")}
       </div>
     `;
   }
@@ -583,20 +626,21 @@ export class CallEngine {
     `;
   }
 
-  /** The open panels of the call, once their chunks have loaded. */
+  /** The open panels of the call (quality: once its chunk has loaded). */
   #renderPanels(text: CallRenderLabels): TemplateResult | typeof nothing {
-    if (!isInCall(this.#host.state)) return nothing;
+    if (!isInCall(this.session.state)) return nothing;
     const sample = this.quality?.sample;
     const quality = this.#inCall.module;
-    const chat = this.#chatPanel.module;
     const state = this.chat;
     return html`
-      ${this.#qualityOpen && quality && sample ? quality.renderQualityPanel(sample, text) : nothing}
-      ${state.open && chat
-        ? chat.renderChatPanel({
+      ${this.#qualityOpen && quality && sample
+        ? quality.renderQualityPanel(sample, this.#port.words)
+        : nothing}
+      ${state.open
+        ? renderChatPanel({
           messages: state.messages,
           ready: state.ready,
-          peer: this.#host.peer ?? "",
+          peer: this.session.peerName ?? "",
           maxLength: MAX_CHAT_LENGTH,
           labels: text,
           send: (message) => state.send(message),

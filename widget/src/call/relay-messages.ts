@@ -15,7 +15,7 @@ import {
   type UncheckedRelay,
   type VideoAnswerMessage,
   type VideoOfferMessage,
-} from "./protocol.ts";
+} from "../element/protocol.ts";
 
 /** A relayed message as received: the service has stamped the sender's `name`. */
 export type ReceivedRelay =

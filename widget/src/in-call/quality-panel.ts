@@ -3,10 +3,11 @@
  * details panel it opens. Part of the in-call chunk (in-call.ts).
  */
 import { css, html, nothing, type TemplateResult } from "lit";
-import { type CallRenderLabels, formatLabel } from "../labels.ts";
-import type { QualitySample } from "../quality-stats.ts";
+import type { Words } from "../element/words.ts";
+import { formatLabel } from "../element/words.ts";
+import type { QualitySample } from "./quality-stats.ts";
 
-/** The indicator's and panel's words in English (labels.ts and call-labels.ts have the rest). */
+/** The indicator's and panel's words in English, under the language's table (element/words.ts). */
 export const englishQualityLabels = {
   quality: "Quality: {level}",
   qualityGood: "good",
@@ -34,13 +35,13 @@ export interface QualityButtonView {
   sample: QualitySample;
   /** Whether the details panel is open. */
   open: boolean;
-  labels: CallRenderLabels;
+  labels: Pick<Words, "of">;
   toggle(): void;
 }
 
 export function renderQualityButton(view: QualityButtonView): TemplateResult {
   const { sample, open, toggle } = view;
-  const labels = { ...englishQualityLabels, ...view.labels };
+  const labels = view.labels.of(englishQualityLabels);
   const level = {
     good: labels.qualityGood,
     fair: labels.qualityFair,
@@ -59,8 +60,11 @@ export function renderQualityButton(view: QualityButtonView): TemplateResult {
   `;
 }
 
-export function renderQualityPanel(sample: QualitySample, words: CallRenderLabels): TemplateResult {
-  const labels = { ...englishQualityLabels, ...words };
+export function renderQualityPanel(
+  sample: QualitySample,
+  words: Pick<Words, "of">,
+): TemplateResult {
+  const labels = words.of(englishQualityLabels);
   const rows: [string, string][] = [
     [labels.roundTrip, sample.roundTripTime === null ? UNKNOWN : `${sample.roundTripTime} ms`],
     [labels.bitrateIn, formatBitrate(sample.bitrateIn)],

@@ -1,5 +1,5 @@
 import type { ReactiveController, ReactiveControllerHost } from "lit";
-import { type QualitySample, sampleQuality, type StatsSnapshot } from "../quality-stats.ts";
+import { type QualitySample, sampleQuality, type StatsSnapshot } from "./quality-stats.ts";
 
 export interface QualityParts {
   /** The connection to measure while media should flow, else `null`. */

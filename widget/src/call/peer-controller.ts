@@ -1,5 +1,5 @@
 import type { ReactiveController, ReactiveControllerHost } from "lit";
-import type { IceCandidate, SessionDescription } from "../protocol.ts";
+import type { IceCandidate, SessionDescription } from "../element/protocol.ts";
 
 /** What the peer controller needs to send; the call controller adds the target. */
 export type PeerSignal =
@@ -13,7 +13,8 @@ export type MediaPathStatus = "connected" | "interrupted" | "failed";
 export interface PeerCallbacks {
   signal(message: PeerSignal): void;
   onMediaPath(status: MediaPathStatus): void;
-  onError(message: string, cause: unknown): void;
+  /** `problem`: the words key (call-labels.ts) of the sentence to show. */
+  onError(problem: "problemOffer", cause: unknown): void;
   /** A new connection exists (nothing negotiated yet, in either direction). */
   onOpen?(pc: RTCPeerConnection): void;
   /**
@@ -223,7 +224,7 @@ export class PeerController implements ReactiveController {
         sdp: description.toJSON(),
       });
     } catch (error) {
-      if (pc === this.#pc) this.#callbacks.onError("Could not create a call offer.", error);
+      if (pc === this.#pc) this.#callbacks.onError("problemOffer", error);
     } finally {
       if (pc === this.#pc) this.#makingOffer = false;
     }

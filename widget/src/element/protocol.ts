@@ -12,8 +12,8 @@ import type {
   RelayedMessage,
   ResumeMessage,
   UserListMessage,
-} from "../../signaling/protocol.ts";
-import { SUBPROTOCOL } from "../../signaling/protocol.ts";
+} from "../../../signaling/protocol.ts";
+import { SUBPROTOCOL } from "../../../signaling/protocol.ts";
 
 export type {
   ClientMessage,
@@ -34,13 +34,13 @@ export type {
   UserListMessage,
   VideoAnswerMessage,
   VideoOfferMessage,
-} from "../../signaling/protocol.ts";
+} from "../../../signaling/protocol.ts";
 export { SUBPROTOCOL };
 
 /**
- * A resume token the service may add to `id` or to a registration reply
- * (issue 6); the element sends it back as `resume` in its next `username`
- * after a reconnect or reload, to keep its name (see resume-token.ts).
+ * A resume token the service may add to `id` (issue 6); the element sends it
+ * back as `resume` in its next `username` after a reconnect or reload, to
+ * keep its name (see resume-token.ts).
  */
 export interface Resumable {
   resume?: string;
@@ -60,7 +60,7 @@ export interface UncheckedRelay {
 export type IncomingMessage =
   | (IdMessage & Resumable)
   | IceServersMessage
-  | (RejectUsernameMessage & Resumable)
+  | RejectUsernameMessage
   | UserListMessage
   | ResumeMessage
   | ErrorMessage
@@ -100,19 +100,18 @@ export function parseServerMessage(text: unknown): ParseResult {
   try {
     data = JSON.parse(text);
   } catch {
-    return bad("frame is not JSON");
+    return bad("not JSON");
   }
-  if (!isObject(data) || !isString(data.type)) return bad("frame has no type");
+  if (!isObject(data) || !isString(data.type)) return bad("no type");
 
   switch (data.type) {
     case "id":
-      if (typeof data.id !== "number") return bad("id without a numeric id");
+      if (typeof data.id !== "number") return bad("id not a number");
       return {
         ok: true,
         message: {
           type: "id",
           id: data.id,
-          protocol: typeof data.protocol === "number" ? data.protocol : undefined,
           iceServers: parseIceServers(data.iceServers),
           ...resumeOf(data),
           ...(typeof data.resumeGrace === "number" && data.resumeGrace > 0
@@ -127,14 +126,13 @@ export function parseServerMessage(text: unknown): ParseResult {
         message: { type: "ice-servers", iceServers: parseIceServers(data.iceServers) ?? [] },
       };
     case "rejectusername":
-      if (!isString(data.name)) return bad("rejectusername without a name");
+      if (!isString(data.name)) return bad("rejectusername: no name");
       return {
         ok: true,
         message: {
           type: "rejectusername",
           id: Number(data.id),
           name: data.name,
-          ...resumeOf(data),
         },
       };
     case "resume":
@@ -147,7 +145,7 @@ export function parseServerMessage(text: unknown): ParseResult {
         },
       };
     case "userlist":
-      if (!Array.isArray(data.users)) return bad("userlist without users");
+      if (!Array.isArray(data.users)) return bad("userlist: no users");
       return { ok: true, message: { type: "userlist", users: data.users.filter(isString) } };
     case "error":
       return {

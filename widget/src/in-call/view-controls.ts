@@ -4,16 +4,16 @@
  * in-call chunk (in-call.ts).
  */
 import { css, html, nothing, type TemplateResult } from "lit";
-import type { CallRenderLabels } from "../labels.ts";
+import type { Words } from "../element/words.ts";
 import {
   canFullscreen,
   canPictureInPicture,
   enterFullscreen,
   inPictureInPicture,
   togglePictureInPicture,
-} from "../remote-view.ts";
+} from "./remote-view.ts";
 
-/** The buttons' words in English (labels.ts and call-labels.ts have the rest). */
+/** The buttons' words in English, under the language's table (element/words.ts). */
 export const englishViewLabels = {
   pictureInPicture: "Picture in picture",
   fullscreen: "Full screen",
@@ -21,7 +21,7 @@ export const englishViewLabels = {
 
 export interface ViewControlsView {
   video: HTMLVideoElement | null;
-  labels: CallRenderLabels;
+  labels: Pick<Words, "of">;
   /** The browser refused (e.g. no user activation left, or the video has no frames yet). */
   onError(message: string, cause: unknown): void;
 }
@@ -29,7 +29,7 @@ export interface ViewControlsView {
 export function renderViewControls(
   { video, labels: words, onError }: ViewControlsView,
 ): TemplateResult | typeof nothing {
-  const labels = { ...englishViewLabels, ...words };
+  const labels = words.of(englishViewLabels);
   const pip = canPictureInPicture();
   const fullscreen = canFullscreen();
   if (!video || (!pip && !fullscreen)) return nothing;
