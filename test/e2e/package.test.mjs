@@ -106,7 +106,7 @@ const ALLOWED = [
   /^LICENSE$/,
   /^custom-elements\.json$/,
   /^dist\/p2p-call\.(js|js\.map|d\.ts)$/,
-  /^dist\/chunks\/[a-z0-9-]+-[A-Z0-9]{8}\.js(\.map|\.LEGAL\.txt)?$/,
+  /^dist\/chunks\/[a-z0-9-]+-[A-Za-z0-9_-]{8}\.js(\.map|\.LEGAL\.txt)?$/,
   /^dist\/types\/(widget\/src|signaling)\/[a-z0-9/.-]+\.d\.ts$/,
 ];
 
@@ -161,7 +161,8 @@ describe("the npm package", { timeout: 240_000 }, () => {
         "custom-elements.json",
         "dist/p2p-call.js",
         "dist/p2p-call.d.ts",
-        "dist/types/widget/src/p2p-call.d.ts",
+        "dist/types/widget/src/index.d.ts",
+        "dist/types/widget/src/element/p2p-call.d.ts",
       ]
     ) {
       assert.ok(files.includes(needed), `${needed} is missing`);
@@ -357,7 +358,7 @@ for (const name of ["alice", "bob"]) {
       // localhost, not 127.0.0.1: another host, not only another port.
       await page.goto(`http://localhost:${site.port}/`, { waitUntil: "load" });
       await waitForRegistered(page, "p2p-call", "cdn");
-      // A chunk loaded on first use: the debug report.
+      // A chunk loaded on first use: the debug report (debug/), after the call engine (call/).
       await clickIn(page, "p2p-call", '[part~="debug-button"]');
       await waitFor(
         page,
@@ -365,8 +366,8 @@ for (const name of ["alice", "bob"]) {
         () => document.querySelector("p2p-call").shadowRoot.querySelector('[part~="debug-report"]'),
       );
       const chunks = requests.filter((url) => url.includes("/chunks/"));
-      assert.ok(chunks.some((url) => /\/debug-report-[A-Z0-9]+\.js$/.test(url)), chunks.join("\n"));
-      assert.ok(chunks.some((url) => /\/call-engine-[A-Z0-9]+\.js$/.test(url)), chunks.join("\n"));
+      assert.ok(chunks.some((url) => /\/debug-[A-Za-z0-9_-]{8}\.js$/.test(url)), chunks.join("\n"));
+      assert.ok(chunks.some((url) => /\/call-[A-Za-z0-9_-]{8}\.js$/.test(url)), chunks.join("\n"));
       for (const url of chunks) assert.ok(url.startsWith(`${cdnOrigin}${prefix}dist/chunks/`), url);
       const fromPage = requests.filter((url) => url.startsWith(`http://localhost:${site.port}/`));
       assert.deepEqual(
