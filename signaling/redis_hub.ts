@@ -491,27 +491,30 @@ export class RedisHub implements Hub {
     return room;
   }
 
+  /** Frees a member's name, its instance entry and its lookalike skeleton in Redis (1: freed). */
+  #releaseScript(registration: LocalMember) {
+    return RELEASE.run(
+      this.#redis.commands,
+      [
+        roomKey(registration.room),
+        instanceMembersKey(this.instanceId),
+        skeletonsKey(registration.room),
+      ],
+      [
+        registration.name,
+        registration.value,
+        roomChannel(registration.room),
+        nameSkeleton(registration.name),
+      ],
+    );
+  }
+
   /** Forgets a member here, then frees its name in Redis. */
   async #release(registration: LocalMember): Promise<void> {
     // Forgotten locally first: nothing is delivered to it from now on. If Redis
     // cannot be told, the next resync drops the entry.
     this.#forget(registration);
-    await this.#membership(() =>
-      RELEASE.run(
-        this.#redis.commands,
-        [
-          roomKey(registration.room),
-          instanceMembersKey(this.instanceId),
-          skeletonsKey(registration.room),
-        ],
-        [
-          registration.name,
-          registration.value,
-          roomChannel(registration.room),
-          nameSkeleton(registration.name),
-        ],
-      )
-    );
+    await this.#membership(() => this.#releaseScript(registration));
   }
 
   /** The hold ran out: the name is freed, and whoever sent it frames learns they were lost. */
@@ -520,22 +523,7 @@ export class RedisHub implements Hub {
     if (registration.member !== held || this.#closed) return;
     let freed = true;
     try {
-      freed = await this.#membership(() =>
-        RELEASE.run(
-          this.#redis.commands,
-          [
-            roomKey(registration.room),
-            instanceMembersKey(this.instanceId),
-            skeletonsKey(registration.room),
-          ],
-          [
-            registration.name,
-            registration.value,
-            roomChannel(registration.room),
-            nameSkeleton(registration.name),
-          ],
-        )
-      ).then(Number) === 1;
+      freed = await this.#membership(() => this.#releaseScript(registration)).then(Number) === 1;
     } catch (error) {
       // Forgotten below; the next resync frees the name in Redis.
       this.#log.warn("could not free a held name in redis", { error: String(error) });
