@@ -5,7 +5,13 @@
  */
 import { type Flavor, p2pCallClusterFlavor, p2pCallFlavor, peerjsFlavor } from "./clients.ts";
 import type { ServerMemory } from "./proc.ts";
-import { type ServerProcess, startP2pCall, startPeerjs, startRedis } from "./servers.ts";
+import {
+  type ServerProcess,
+  startFloorRelay,
+  startP2pCall,
+  startPeerjs,
+  startRedis,
+} from "./servers.ts";
 
 export interface Deployment {
   readonly label: string;
@@ -38,6 +44,12 @@ function single(server: ServerProcess, flavor: Flavor): Deployment {
 
 export async function startP2pCallDeployment(): Promise<Deployment> {
   const server = await startP2pCall();
+  return single(server, p2pCallFlavor(server.port));
+}
+
+/** The floor relay speaks MDN's protocol, so our service's client flavour drives it. */
+export async function startFloorDeployment(): Promise<Deployment> {
+  const server = await startFloorRelay();
   return single(server, p2pCallFlavor(server.port));
 }
 

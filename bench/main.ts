@@ -1,7 +1,8 @@
 /**
  * `deno task bench`: the benchmarks of issues 2, 3 and 4, in one run.
  *
- * - Signaling: the same client-side scenarios against our service (signaling/main.ts),
+ * - Signaling: the same client-side scenarios against the runtime's floor (a minimal
+ *   MDN-protocol relay, bench/floor_relay.ts), our service (signaling/main.ts),
  *   against peerjs-server (npm `peer`), and against two instances of our service on one
  *   Redis; one deployment at a time, each server in its own child process.
  * - Call setup: call() → first remote frame through two `<p2p-call>` elements and the
@@ -14,11 +15,12 @@
  *   deno run -A bench/main.ts            full run (about two minutes)
  *   deno run -A bench/main.ts --quick    small smoke run (a few seconds per part)
  *   deno run -A bench/main.ts --only=p2p-call,call-setup   some parts only
- *     parts: p2p-call, peerjs-server, redis (the two-instance cluster), call-setup, soak
+ *     parts: floor (bench/floor_relay.ts, a measuring stick), p2p-call, peerjs-server, redis (the two-instance cluster), call-setup, soak
  */
 import { benchCallSetup, type CallSetupOptions, type CallSetupResult } from "./call-setup.ts";
 import {
   startClusterDeployment,
+  startFloorDeployment,
   startP2pCallDeployment,
   startPeerjsDeployment,
 } from "./deployments.ts";
@@ -27,12 +29,13 @@ import {
   type Outcome,
   renderCallSetup,
   renderProblems,
+  renderRatios,
   renderTable,
   renderWarnings,
   type ServerResult,
 } from "./report.ts";
 import { benchServer, type ServerBenchConfig, type ServerTarget } from "./server-bench.ts";
-import { killAllServers } from "./servers.ts";
+import { FLOOR_LABEL, killAllServers } from "./servers.ts";
 import { benchSoak, renderSoak, type SoakOptions, soakProblems, type SoakResult } from "./soak.ts";
 import { attempt } from "./util.ts";
 
@@ -66,6 +69,8 @@ const QUICK: BenchConfig = {
 const RESULTS_FILE = new URL("./results/latest.json", import.meta.url);
 
 const SERVER_TARGETS: ServerTarget[] = [
+  // The runtime's floor first: the measuring stick every other column is divided by.
+  { id: "floor", start: startFloorDeployment, joinStorm: true },
   { id: "p2p-call", start: startP2pCallDeployment, joinStorm: true },
   { id: "peerjs-server", start: startPeerjsDeployment, joinStorm: true },
   { id: "redis", start: () => startClusterDeployment(2), joinStorm: false },
@@ -116,6 +121,8 @@ async function main(): Promise<number> {
       storm: config.stormUsers,
     };
     console.log(`\n${renderTable(results, sizes)}`);
+    const ratios = renderRatios(results, sizes, FLOOR_LABEL);
+    if (ratios) console.log(`\n${ratios}`);
   }
   if (callSetup) console.log(`\n${renderCallSetup(callSetup)}`);
   if (soak) console.log(`\n${"error" in soak ? `soak FAILED: ${soak.error}` : renderSoak(soak)}`);

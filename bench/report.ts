@@ -219,6 +219,34 @@ export function renderTable(results: readonly ServerResult[], sizes: Sizes): str
   return textTable(header, body);
 }
 
+/**
+ * Every row of the side-by-side table as a ratio to the floor relay's figure from the
+ * same run (issue 16): 1.00 is what the runtime itself needs, higher is our overhead.
+ * Throughput rows read "higher is better" the other way round; the label says which.
+ */
+export function renderRatios(
+  results: readonly ServerResult[],
+  sizes: Sizes,
+  floorLabel: string,
+): string {
+  const floor = results.find((r) => r.server === floorLabel);
+  const others = results.filter((r) => r !== floor);
+  if (!floor || !others.length) return "";
+  const header = [`÷ ${floorLabel} (same run)`, ...others.map((r) => r.server)];
+  const body = rows(sizes).map((row) => {
+    const base = cell(row, floor) === "FAILED" ? undefined : row.value(floor);
+    return [
+      row.label,
+      ...others.map((r) => {
+        const value = cell(row, r) === "FAILED" ? undefined : row.value(r);
+        if (base === undefined || value === undefined || !base) return "-";
+        return `${format(value / base, 2)}×`;
+      }),
+    ];
+  });
+  return textTable(header, body);
+}
+
 /** Left-aligned first column, right-aligned numbers, a rule under the header. */
 function textTable(header: string[], body: string[][]): string {
   const widths = header.map((_, c) => Math.max(...[header, ...body].map((line) => line[c].length)));

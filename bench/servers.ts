@@ -68,6 +68,15 @@ export function startP2pCall(extraFlags: string[] = []): Promise<ServerProcess> 
   return spawnServer("p2p-call", Deno.execPath(), args);
 }
 
+/** The floor relay (bench/floor_relay.ts): a measuring stick, run by the same deno. */
+export function startFloorRelay(): Promise<ServerProcess> {
+  const args = ["run", "--allow-net", `${root}bench/floor_relay.ts`, "0"];
+  return spawnServer(FLOOR_LABEL, Deno.execPath(), args);
+}
+
+/** The floor's column name, which the ratio table looks for. */
+export const FLOOR_LABEL = "floor relay";
+
 /** peerjs-server (npm `peer`) with its default options, under Node. */
 export function startPeerjs(): Promise<ServerProcess> {
   return spawnServer("peerjs-server", "node", [`${root}bench/peerjs-server.mjs`, "0"]);
