@@ -19,11 +19,11 @@ import {
   PROTOCOL_VERSION,
   SUBPROTOCOL,
 } from "./protocol.ts";
-import { demoPageHeaders } from "./page_headers.ts";
 import { requestUrl } from "./request_url.ts";
 import { Session } from "./session.ts";
-import { pathSegments, StaticDir } from "./static.ts";
-import { verifyToken } from "./token.ts";
+import { createStaticRoutes } from "./static_routes.ts";
+import { text } from "./responses.ts";
+import { admit } from "./admission.ts";
 import { mintTurnCredentials } from "./turn.ts";
 import { RegistrationDeadline } from "./registration.ts";
 import { upgradeWebSocket } from "./upgrade.ts";
@@ -66,13 +66,6 @@ const SHUTDOWN_GRACE_MS = 2000;
 
 const HEALTH_HEADERS = { "content-type": "application/json", "cache-control": "no-store" };
 
-function text(status: number, body: string, headers: Record<string, string> = {}): Response {
-  return new Response(body + "\n", {
-    status,
-    headers: { "content-type": "text/plain; charset=utf-8", ...headers },
-  });
-}
-
 /** Whether the client offered `json` in Sec-WebSocket-Protocol (MDN's client does). */
 function offersSubprotocol(request: Request): boolean {
   const offered = request.headers.get("sec-websocket-protocol");
@@ -97,15 +90,7 @@ export function createHandler(config: Config, options: HandlerOptions = {}): Sig
     });
   const iceServers = options.iceServers ?? defaultIceServers(config);
   const registration = new RegistrationDeadline(config.registrationTimeoutSeconds * 1000);
-  // The bundle keeps one name across builds, so browsers must revalidate it
-  // (cheap with ETags) rather than run a stale copy after a deploy.
-  const dist = new StaticDir(config.distDir, { cacheControl: "no-cache", cors: true });
-  const demo = new StaticDir(config.demoDir, {
-    cacheControl: "no-cache",
-    cors: false,
-    headers: demoPageHeaders(config.frameAncestors),
-  });
-  const fonts = new StaticDir(config.fontsDir, { cacheControl: "no-cache", cors: false });
+  const serveStatic = createStaticRoutes(config);
 
   /** Every open socket (sessions and refused ones) → resolves when it has closed. */
   const sockets = new Map<WebSocket, Promise<void>>();
@@ -134,18 +119,11 @@ export function createHandler(config: Config, options: HandlerOptions = {}): Sig
     sockets.set(socket, closed);
   }
 
+  /** `/ws`: admit, upgrade, then open a session (or refuse the socket with a frame). */
   async function upgrade(request: Request, url: URL): Promise<Response> {
-    if (shuttingDown) return text(503, "The service is shutting down.");
-    if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") {
-      return text(426, "This endpoint speaks WebSocket only.", { upgrade: "websocket" });
-    }
-    const origin = request.headers.get("origin");
-    if (config.allowedOrigins && !(origin && config.allowedOrigins.includes(origin))) {
-      log.warn("origin refused", { origin });
-      return text(403, "This origin may not use the signaling service.");
-    }
-    const authorized = config.tokenSecret === null ||
-      await verifyToken(config.tokenSecret, url.searchParams.get("token"));
+    const admitted = await admit(config, log, request, url, shuttingDown);
+    if (admitted instanceof Response) return admitted;
+    const { authorized } = admitted;
 
     const id = nextSocketId++;
     let upgraded: Deno.WebSocketUpgrade;
@@ -160,24 +138,32 @@ export function createHandler(config: Config, options: HandlerOptions = {}): Sig
     const { socket, response } = upgraded;
     socket.binaryType = "arraybuffer";
 
-    if (!authorized) {
-      // Refused after the upgrade on purpose: a browser cannot see the HTTP
-      // status of a failed upgrade, but it can read this error frame.
-      log.warn("token refused", { socket: id });
-      track(socket, () => {});
-      socket.onopen = () => {
-        const error: ErrorMessage = {
-          type: "error",
-          code: "unauthorized",
-          message: "A valid, unexpired ?token= is required to connect.",
-        };
-        socket.send(JSON.stringify(error));
-        metrics.error(error.code);
-        socket.close(CLOSE_POLICY_VIOLATION, "unauthorized");
-      };
-      return response;
-    }
+    if (authorized) openSession(socket, id, url);
+    else refuseUnauthorized(socket, id);
+    return response;
+  }
 
+  /**
+   * Refused after the upgrade on purpose: a browser cannot see the HTTP
+   * status of a failed upgrade, but it can read this error frame.
+   */
+  function refuseUnauthorized(socket: WebSocket, id: number): void {
+    log.warn("token refused", { socket: id });
+    track(socket, () => {});
+    socket.onopen = () => {
+      const error: ErrorMessage = {
+        type: "error",
+        code: "unauthorized",
+        message: "A valid, unexpired ?token= is required to connect.",
+      };
+      socket.send(JSON.stringify(error));
+      metrics.error(error.code);
+      socket.close(CLOSE_POLICY_VIOLATION, "unauthorized");
+    };
+  }
+
+  /** The session of an admitted, upgraded socket: greeted on open, watched until it registers. */
+  function openSession(socket: WebSocket, id: number, url: URL): void {
     const queryRoom = url.searchParams.get("room") || undefined;
     // Credentials (TURN) only for a socket that registered, in their own message.
     const onRegistered = iceServers && (async () => {
@@ -217,35 +203,14 @@ export function createHandler(config: Config, options: HandlerOptions = {}): Sig
       registration.watch(session);
     };
     socket.onmessage = (event) => session.receive(event.data);
-    return response;
   }
 
-  async function serveStatic(request: Request, url: URL): Promise<Response> {
-    if (request.method === "OPTIONS") {
-      return new Response(null, {
-        status: 204,
-        headers: {
-          ...dist.baseHeaders,
-          "access-control-allow-methods": "GET, HEAD",
-          "allow": "GET, HEAD, OPTIONS",
-        },
-      });
-    }
-    if (request.method !== "GET" && request.method !== "HEAD") {
-      return text(405, "Method not allowed.", { allow: "GET, HEAD, OPTIONS" });
-    }
-    const segments = pathSegments(url.pathname);
-    let response: Response | null = null;
-    if (segments?.[0] === "demo") {
-      response = await demo.respond(request, segments.slice(1));
-    } else if (segments?.[0] === "fonts") {
-      response = await fonts.respond(request, segments.slice(1));
-    } else if (segments) {
-      // dist/ first: the bundle, its map, its chunks and whatever else the build wrote.
-      response = (segments.length > 0 ? await dist.respond(request, segments) : null) ??
-        await demo.respond(request, segments);
-    }
-    return response ?? text(404, "Not found.");
+  function health(): Response {
+    const current = stats();
+    // An instance cut off from Redis cannot see the other instances' users.
+    const ok = current.redis !== "disconnected";
+    const body = { ok, protocol: PROTOCOL_VERSION, ...current };
+    return new Response(JSON.stringify(body), { status: ok ? 200 : 503, headers: HEALTH_HEADERS });
   }
 
   async function handle(request: Request): Promise<Response> {
@@ -253,16 +218,7 @@ export function createHandler(config: Config, options: HandlerOptions = {}): Sig
     if (!url) return text(400, "Bad Host header.");
     try {
       if (url.pathname === "/ws") return await upgrade(request, url);
-      if (url.pathname === "/healthz") {
-        const current = stats();
-        // An instance cut off from Redis cannot see the other instances' users.
-        const ok = current.redis !== "disconnected";
-        const body = { ok, protocol: PROTOCOL_VERSION, ...current };
-        return new Response(JSON.stringify(body), {
-          status: ok ? 200 : 503,
-          headers: HEALTH_HEADERS,
-        });
-      }
+      if (url.pathname === "/healthz") return health();
       return await serveStatic(request, url);
     } catch (error) {
       log.error("request failed", { path: url.pathname, error: String(error) });
