@@ -56,7 +56,7 @@ async function startNginx(service: TestService): Promise<Front> {
   const port = freePort();
   const conf = runnable(await documentedConfig(), service.server.port, port, dir);
   await Deno.writeTextFile(`${dir}/nginx.conf`, conf);
-  const child = new Deno.Command("nginx", {
+  const child = new Deno.Command(Deno.env.get("NGINX") ?? "/usr/sbin/nginx", {
     args: ["-p", dir, "-c", `${dir}/nginx.conf`],
     stdout: "null",
     stderr: "piped",
