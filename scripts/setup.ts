@@ -21,6 +21,8 @@ const SYSTEM_PACKAGES: Record<string, string> = {
   // Scale-out tests (several instances sharing Redis) and TURN tests.
   "redis-server": "/usr/bin/redis-server",
   coturn: "/usr/bin/turnserver",
+  // The recommended deployment's proxy, run from docs/deploy.md's configuration.
+  nginx: "/usr/sbin/nginx",
   // Network-lab tests (namespaces, shaped links, blocked ports).
   nftables: "/usr/sbin/nft",
   iproute2: "/bin/ip",
